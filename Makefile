@@ -1,0 +1,73 @@
+# virt-v2v-wrapper: one GNU Makefile for the program, its tests and its demo.
+
+PROG		= virt-v2v-wrapper
+PREFIX		?= /usr/local
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+DESTDIR		?=
+
+PKGS		= jansson libnl-3.0 libnl-route-3.0 libcap-ng libbsd-overlay
+CC		?= cc
+
+WARN		= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
+		  -Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \
+		  -Wformat=2 -Wformat-security -Wwrite-strings -Wundef \
+		  -Wno-unused-parameter
+HARDEN		= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+OPT		?= -O2 -g
+CFLAGS		+= -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN)
+LDFLAGS		+= -pie -Wl,-z,relro,-z,now
+
+ifeq ($(SANITIZE),1)
+CFLAGS		+= -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS		+= -fsanitize=address,undefined
+endif
+
+PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+COMMON_SRCS	= $(wildcard common/*.c)
+PROG_SRCS	= $(wildcard parent/*.c priv/*.c monitor/*.c) $(COMMON_SRCS)
+PROG_OBJS	= $(PROG_SRCS:.c=.o)
+# Everything but main(): what the regress programs link against.
+LIB_OBJS	= $(filter-out parent/main.o,$(PROG_OBJS))
+
+# Each regress C program is regress/<subject>/<name>.c, one binary each.
+REGRESS_SRCS	= $(wildcard regress/*/*.c)
+REGRESS_PROGS	= $(REGRESS_SRCS:.c=)
+
+.PHONY: all check demo install clean deps check-deps
+all: $(PROG)
+
+$(PROG): $(PROG_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(PROG_OBJS) $(PKG_LIBS)
+
+%.o: %.c $(wildcard common/*.h parent/*.h priv/*.h monitor/*.h)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -I. -c -o $@ $<
+
+regress/%: regress/%.c $(LIB_OBJS)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -I. $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(PKG_LIBS)
+
+# Build and test dependencies: installed with apt-get (or dnf) when root,
+# otherwise named so that an admin can install them.
+deps:
+	@sh regress/deps.sh build
+
+check-deps:
+	@sh regress/deps.sh check
+
+check: check-deps
+	@$(MAKE) --no-print-directory all $(REGRESS_PROGS)
+	@bash regress/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all $(REGRESS_PROGS)
+	@bash regress/demo.sh
+
+install: $(PROG)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(PROG) $(DESTDIR)$(SBINDIR)/$(PROG)
+	install -m 0644 man/$(PROG).8 $(DESTDIR)$(MANDIR)/man8/$(PROG).8
+
+clean:
+	rm -f $(PROG) $(PROG_OBJS) $(REGRESS_PROGS)

@@ -1,0 +1,43 @@
+/*
+ * The stdin JSON, parsed and validated into one struct before anything
+ * is created.  Strings here are free of NUL and newline and bounded.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+
+#define CONF_INPUT_MAX		(1024 * 1024)
+#define CONF_STR_MAX		4096
+#define CONF_DISKS_MAX		256
+
+enum transport { TRANSPORT_SSH, TRANSPORT_VDDK };
+enum output { OUTPUT_RHV_UPLOAD, OUTPUT_EXPORT, OUTPUT_KUBEVIRT };
+
+struct conf {
+	char		*vm_name;
+	enum transport	 transport;
+	char		*vmware_uri;
+	char		*vmware_password;	/* secret */
+	char		*vmware_fingerprint;
+	char		*ssh_key;		/* secret */
+	int		 daemonize;
+	char		*output_format;
+	enum output	 output;
+	char		*export_domain;
+	char		*rhv_url;
+	char		*rhv_password;		/* secret */
+	char		*rhv_cluster;
+	char		*rhv_storage;
+	char		*rhv_cafile;
+	int		 insecure;
+	char		*allocation;		/* NULL: not given */
+	char		**source_disks;
+	size_t		 nsource_disks;
+};
+
+int	conf_parse(const char *, size_t, struct conf *, char *, size_t);
+void	conf_forget_secrets(struct conf *);
+void	conf_free(struct conf *);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * The state file model and its one JSON form (DESIGN.md section 1).
+ * Strings in here are already valid UTF-8 and capped: everything that
+ * comes from virt-v2v goes through state_setstr() on its way in.
+ */
+#ifndef STATE_H
+#define STATE_H
+
+#include <sys/types.h>
+#include <stddef.h>
+
+#define STATE_STR_MAX		4096
+#define STATE_WARNINGS_MAX	20
+#define STATE_WARNING_LEN	512
+#define STATE_DISKS_MAX		1024
+
+enum msgtype { MSG_NONE, MSG_WARNING, MSG_ERROR };
+
+struct disk {
+	char		*path;
+	unsigned int	 progress;	/* hundredths of a percent, 0..10000 */
+};
+
+struct state {
+	int		 started;
+	pid_t		 pid;
+	char		*stage;
+	struct disk	*disks;
+	size_t		 ndisks;
+	int		 disk_count;
+	char		*vm_id;
+	char		*thr_cpu;	/* NULL is JSON null */
+	char		*thr_net;
+	char		*warnings[STATE_WARNINGS_MAX];
+	size_t		 nwarnings;
+	char		*message;
+	enum msgtype	 msgtype;
+	int		 has_rc;
+	int		 rc;
+	int		 failed;
+	int		 finished;
+};
+
+void	 state_init(struct state *);
+void	 state_free(struct state *);
+char	*state_strdup(const char *, size_t, size_t);
+void	 state_setstr(char **, const char *, size_t);
+int	 state_add_disk(struct state *, const char *, size_t);
+void	 state_message(struct state *, enum msgtype, const char *);
+void	 state_warning(struct state *, const char *, size_t);
+char	*state_dump(const struct state *);
+int	 state_write(int, const struct state *);
+
+#endif

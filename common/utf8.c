@@ -1,0 +1,78 @@
+/*
+ * Text from virt-v2v is whatever a guest or a hypervisor put into it.
+ * The state file must stay valid UTF-8 for every caller's JSON parser, so
+ * each byte that does not start a well-formed sequence (overlong forms,
+ * surrogates and code points past U+10FFFF included) becomes U+FFFD, and
+ * so does NUL, which would end the string early for a C caller.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "common/utf8.h"
+
+static const char	replacement[] = "\xef\xbf\xbd";
+
+/* Length of the well-formed sequence at s, or 0. */
+static size_t
+seqlen(const unsigned char *s, size_t len)
+{
+	uint32_t	cp;
+	size_t		n, i;
+
+	if (s[0] >= 0x01 && s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else
+		return 0;
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+/*
+ * Copy src into dst (dstsz bytes, NUL-terminated), cleaned as above and
+ * cut on a character boundary when it does not fit.  Returns the length.
+ */
+size_t
+utf8_clean(char *dst, size_t dstsz, const char *src, size_t len)
+{
+	const unsigned char	*s = (const unsigned char *)src;
+	size_t			 i = 0, o = 0, n;
+
+	if (dstsz == 0)
+		return 0;
+	while (i < len) {
+		n = seqlen(s + i, len - i);
+		if (n == 0) {
+			if (o + 3 >= dstsz)
+				break;
+			memcpy(dst + o, replacement, 3);
+			o += 3;
+			i++;
+			continue;
+		}
+		if (o + n >= dstsz)
+			break;
+		memcpy(dst + o, s + i, n);
+		o += n;
+		i += n;
+	}
+	dst[o] = '\0';
+	return o;
+}

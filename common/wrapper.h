@@ -1,0 +1,86 @@
+/*
+ * What the three processes share: message types and their payloads,
+ * file names, and the fixed descriptor numbers of the re-exec'd monitor.
+ * Every payload is a fixed-size struct checked for its exact length.
+ */
+#ifndef WRAPPER_H
+#define WRAPPER_H
+
+#include <stdint.h>
+
+#define WRAPPER_VERSION		"24"
+
+#define DEFAULT_VIRT_V2V	"/usr/bin/virt-v2v"
+#define DEFAULT_LOG_DIR		"/var/log/vdsm/import"
+#define DEFAULT_RUN_DIR		"/run/virt-v2v-wrapper"
+#define DEFAULT_USER		"vdsm"
+#define DEFAULT_GROUP		"kvm"
+
+#define RUN_PREFIX		"v2v-import-"
+#define STATE_NAME		"state.json"
+#define THROTTLE_NAME		"throttle.json"
+#define LOCK_NAME		"lock"
+#define SECRETS_DIR		"secrets"
+#define SECRET_VMWARE		"vmware_password"
+#define SECRET_RHV		"rhv_password"
+#define SECRET_SSHKEY		"ssh_key"
+
+/* Descriptors the monitor finds after its re-exec. */
+#define MONITOR_FD_SOCK		3
+#define MONITOR_FD_RUNDIR	4
+#define MONITOR_FD_V2VLOG	5
+#define MONITOR_FD_MRLOG	6
+#define MONITOR_FD_LOG		7
+#define MONITOR_FD_MAX		MONITOR_FD_LOG
+
+/* The byte the daemon sends the first process once it runs. */
+#define READY_BYTE		'R'
+/* The byte priv sends the waiting virt-v2v child to let it exec. */
+#define GO_BYTE			'g'
+
+/* Hidden first argument that turns a re-exec into the monitor. */
+#define MONITOR_FLAG		"--monitor-internal"
+
+enum imsg_type {
+	IMSG_NONE,
+	/* priv -> monitor */
+	IMSG_DISK_SEED,		/* struct msg_disk */
+	IMSG_CONF_DONE,		/* empty: every seed has been sent */
+	IMSG_V2V_STARTED,	/* struct msg_pid */
+	IMSG_V2V_START_FAILED,	/* struct msg_errno */
+	IMSG_V2V_EXITED,	/* struct msg_status */
+	IMSG_STOPPING,		/* struct msg_signal: the wrapper stops it */
+	/* monitor -> priv */
+	IMSG_STOP_REQUEST,	/* empty: the monitor got SIGTERM */
+	IMSG_MONITOR_DONE,	/* struct msg_done: final state is on disk */
+	IMSG_MAX
+};
+
+#define DISK_PATH_MAX	1024
+
+struct msg_disk {
+	char		path[DISK_PATH_MAX];	/* NUL-terminated */
+};
+
+struct msg_pid {
+	int32_t		pid;
+};
+
+struct msg_errno {
+	int32_t		error;
+};
+
+/* A wait(2) status, decoded by the receiver. */
+struct msg_status {
+	int32_t		status;
+};
+
+struct msg_signal {
+	int32_t		signo;
+};
+
+struct msg_done {
+	int32_t		failed;			/* 0 or 1 */
+};
+
+#endif

@@ -1,0 +1,398 @@
+/*
+ * The monitor loop.  Re-exec'd by the parent with its descriptors at
+ * fixed numbers (common/wrapper.h), it drops to the unprivileged user
+ * and then only reads: the two virt-v2v logs and messages from priv.  It
+ * writes one thing, the state file, atomically and coalesced: at most
+ * every WRITE_MIN_MS while progress moves, at once on start and end, and
+ * at least every HEARTBEAT_MS so a caller can tell it is alive.
+ */
+#include <sys/inotify.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/imsg.h"
+#include "common/log.h"
+#include "common/state.h"
+#include "common/wrapper.h"
+#include "monitor/monitor.h"
+
+#define WRITE_MIN_MS	200
+#define HEARTBEAT_MS	(60 * 1000)
+#define LOGPOLL_MS	1000	/* when inotify says nothing */
+#define READ_CHUNK	(64 * 1024)
+#define READS_PER_TURN	256	/* then look at priv's messages again */
+
+struct monitor {
+	struct imsgbuf	 ibuf;
+	struct state	 st;
+	struct parser	 p;
+	struct lines	 v2v;
+	struct lines	 mr;
+	int		 infd;
+	int		 conf_done;
+	int		 exited;
+	int		 status;
+	int		 stopped_by;	/* signal priv stopped virt-v2v on */
+	int		 stop_sent;
+	long long	 last_write;
+	int		 write_failing;
+};
+
+static volatile sig_atomic_t	got_term;
+
+static void
+sighdlr(int sig)
+{
+	got_term = sig;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A failed write keeps the previous file; it is retried, logged once. */
+static void
+monitor_write(struct monitor *m)
+{
+	if (state_write(MONITOR_FD_RUNDIR, &m->st) == -1) {
+		if (!m->write_failing)
+			log_warn("writing the state file");
+		m->write_failing = 1;
+		return;
+	}
+	if (m->write_failing)
+		log_info("the state file is written again");
+	m->write_failing = 0;
+	m->p.changed = m->p.urgent = 0;
+	m->last_write = now_ms();
+}
+
+static void
+read_fd(int fd, struct lines *l)
+{
+	static char	buf[READ_CHUNK];
+	ssize_t		n;
+	int		i;
+
+	for (i = 0; i < READS_PER_TURN; i++) {
+		n = read(fd, buf, sizeof(buf));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		lines_feed(l, buf, n);
+	}
+}
+
+static void
+read_logs(struct monitor *m)
+{
+	char	ev[4096];
+
+	/* The events only wake us; the reads below find what is new. */
+	while (m->infd != -1 && read(m->infd, ev, sizeof(ev)) > 0)
+		;
+	read_fd(MONITOR_FD_MRLOG, &m->mr);
+	read_fd(MONITOR_FD_V2VLOG, &m->v2v);
+}
+
+static void
+final_message(struct monitor *m)
+{
+	char	msg[128];
+
+	if (m->stopped_by) {
+		snprintf(msg, sizeof(msg), "the conversion was stopped: the "
+		    "wrapper received SIG%s", sigabbrev_np(m->stopped_by));
+		state_message(&m->st, MSG_ERROR, msg);
+		return;
+	}
+	if (m->st.rc == 0 || m->st.msgtype == MSG_ERROR)
+		return;
+	if (m->st.rc < 0)
+		snprintf(msg, sizeof(msg), "virt-v2v was killed by SIG%s",
+		    sigabbrev_np(-m->st.rc));
+	else
+		snprintf(msg, sizeof(msg), "virt-v2v exited with status %d",
+		    m->st.rc);
+	state_message(&m->st, MSG_ERROR, msg);
+}
+
+/* The last write: every final value and "finished" together. */
+static __attribute__((noreturn)) void
+monitor_finish(struct monitor *m, int code)
+{
+	struct msg_done	d;
+	int		tries;
+
+	read_logs(m);
+	lines_flush(&m->mr);
+	lines_flush(&m->v2v);
+	if (m->exited) {
+		m->st.has_rc = 1;
+		m->st.rc = WIFSIGNALED(m->status) ? -WTERMSIG(m->status) :
+		    WEXITSTATUS(m->status);
+		if (m->st.rc == 0 && !m->stopped_by)
+			parser_success(&m->p);
+		else
+			m->st.failed = 1;
+		final_message(m);
+	}
+	if (m->stopped_by)
+		m->st.failed = 1;
+	m->st.finished = 1;
+	for (tries = 0; tries < 50; tries++) {
+		monitor_write(m);
+		if (!m->write_failing)
+			break;
+		usleep(100 * 1000);
+	}
+	d.failed = m->st.failed;
+	if (imsg_compose(&m->ibuf, IMSG_MONITOR_DONE, 0, 0, -1, &d,
+	    sizeof(d)) == 0)
+		imsg_flush(&m->ibuf);
+	log_info("final state written, %s", m->st.failed ? "failed" :
+	    "succeeded");
+	exit(code);
+}
+
+static void
+expect_len(struct imsg *imsg, size_t len, const char *name)
+{
+	if (imsg_datalen(imsg) != len)
+		fatalx("priv sent %s with %zu bytes, not %zu", name,
+		    imsg_datalen(imsg), len);
+}
+
+static void
+monitor_dispatch_priv(struct monitor *m, struct imsg *imsg)
+{
+	struct msg_disk		 d;
+	struct msg_pid		 p;
+	struct msg_errno	 e;
+	struct msg_status	 s;
+	struct msg_signal	 g;
+	char			 msg[256];
+
+	switch (imsg->hdr.type) {
+	case IMSG_DISK_SEED:
+		expect_len(imsg, sizeof(d), "DISK_SEED");
+		memcpy(&d, imsg->data, sizeof(d));
+		if (m->conf_done || memchr(d.path, '\0', sizeof(d.path)) ==
+		    NULL)
+			fatalx("priv sent a bad DISK_SEED");
+		state_add_disk(&m->st, d.path, strlen(d.path));
+		m->st.disk_count = m->st.ndisks;
+		break;
+	case IMSG_CONF_DONE:
+		expect_len(imsg, 0, "CONF_DONE");
+		m->conf_done = 1;
+		break;
+	case IMSG_V2V_STARTED:
+		expect_len(imsg, sizeof(p), "V2V_STARTED");
+		memcpy(&p, imsg->data, sizeof(p));
+		if (!m->conf_done || m->st.started || p.pid <= 0)
+			fatalx("priv sent a bad V2V_STARTED");
+		m->st.started = 1;
+		m->st.pid = p.pid;
+		m->p.urgent = 1;
+		break;
+	case IMSG_V2V_START_FAILED:
+		expect_len(imsg, sizeof(e), "V2V_START_FAILED");
+		memcpy(&e, imsg->data, sizeof(e));
+		if (m->st.started)
+			fatalx("priv sent V2V_START_FAILED after the start");
+		snprintf(msg, sizeof(msg), "virt-v2v could not be started: %s",
+		    strerror(e.error));
+		state_message(&m->st, MSG_ERROR, msg);
+		m->st.failed = 1;
+		monitor_finish(m, 0);
+	case IMSG_V2V_EXITED:
+		expect_len(imsg, sizeof(s), "V2V_EXITED");
+		memcpy(&s, imsg->data, sizeof(s));
+		if (!m->st.started || m->exited)
+			fatalx("priv sent V2V_EXITED out of turn");
+		m->exited = 1;
+		m->status = s.status;
+		monitor_finish(m, 0);
+	case IMSG_STOPPING:
+		expect_len(imsg, sizeof(g), "STOPPING");
+		memcpy(&g, imsg->data, sizeof(g));
+		if (g.signo <= 0 || g.signo >= NSIG)
+			fatalx("priv sent STOPPING with signal %d", g.signo);
+		m->stopped_by = g.signo;
+		break;
+	default:
+		fatalx("priv sent unknown message type %u", imsg->hdr.type);
+	}
+}
+
+/* priv is gone: nobody will tell us how virt-v2v ends. */
+static __attribute__((noreturn)) void
+monitor_priv_lost(struct monitor *m)
+{
+	log_warnx("the privileged process ended unexpectedly");
+	state_message(&m->st, MSG_ERROR, "the privileged wrapper process "
+	    "ended unexpectedly; the conversion was stopped");
+	m->st.failed = 1;
+	monitor_finish(m, 1);
+}
+
+static void
+read_priv(struct monitor *m)
+{
+	struct imsg	imsg;
+	ssize_t		n;
+
+	if ((n = imsg_read(&m->ibuf)) == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		fatal("reading from priv");
+	}
+	if (n == 0)
+		monitor_priv_lost(m);
+	for (;;) {
+		if ((n = imsg_get(&m->ibuf, &imsg)) == -1)
+			fatal("bad message from priv");
+		if (n == 0)
+			break;
+		monitor_dispatch_priv(m, &imsg);
+		imsg_free(&imsg);
+	}
+}
+
+static void
+maybe_write(struct monitor *m)
+{
+	long long	since = now_ms() - m->last_write;
+
+	if ((m->p.urgent && m->st.started) ||
+	    (m->p.changed && since >= WRITE_MIN_MS) ||
+	    since >= HEARTBEAT_MS)
+		monitor_write(m);
+}
+
+static __attribute__((noreturn)) void
+monitor_loop(struct monitor *m, const sigset_t *waitmask)
+{
+	struct pollfd	pfd[2];
+	struct timespec	ts;
+	long long	ms;
+
+	for (;;) {
+		pfd[0].fd = MONITOR_FD_SOCK;
+		pfd[0].events = POLLIN | (m->ibuf.queued ? POLLOUT : 0);
+		pfd[1].fd = m->infd;
+		pfd[1].events = POLLIN;
+		ms = m->p.changed || m->write_failing ? WRITE_MIN_MS :
+		    LOGPOLL_MS;
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = (ms % 1000) * 1000000;
+		if (ppoll(pfd, 2, &ts, waitmask) == -1 && errno != EINTR)
+			fatal("ppoll");
+		if (got_term) {
+			got_term = 0;
+			if (!m->stop_sent && imsg_compose(&m->ibuf,
+			    IMSG_STOP_REQUEST, 0, 0, -1, NULL, 0) == 0)
+				m->stop_sent = 1;
+		}
+		read_logs(m);
+		if (pfd[0].revents & POLLOUT && imsg_write(&m->ibuf) == -1 &&
+		    errno != EAGAIN)
+			monitor_priv_lost(m);
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
+			read_priv(m);
+		maybe_write(m);
+	}
+}
+
+static void
+monitor_signals(sigset_t *waitmask)
+{
+	struct sigaction	sa;
+	sigset_t		block;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = sighdlr;
+	sigaction(SIGTERM, &sa, NULL);
+	/* A terminal's ^C reaches priv too, and priv decides. */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, waitmask);
+	sigdelset(waitmask, SIGTERM);
+}
+
+/* inotify needs a path; /proc/self/fd/N is one only while we are root
+ * enough to read our own /proc entries, so before the drop. */
+static int
+watch_logs(void)
+{
+	char	path[64];
+	int	fd, n;
+
+	if ((fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
+		log_warn("inotify, polling the logs instead");
+		return -1;
+	}
+	for (n = MONITOR_FD_V2VLOG; n <= MONITOR_FD_MRLOG; n++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", n);
+		if (inotify_add_watch(fd, path, IN_MODIFY) == -1)
+			log_warn("inotify on %s", path);
+	}
+	return fd;
+}
+
+void
+monitor_main(int argc, char *argv[])
+{
+	static struct monitor	 m;
+	sigset_t		 waitmask;
+	const char		*errstr;
+	unsigned int		 uid, gid, flags;
+
+	log_setfd(MONITOR_FD_LOG);
+	log_procinit("monitor");
+	if (argc != 5)
+		fatalx("monitor: bad arguments");
+	uid = strtonum(argv[2], 0, UINT32_MAX - 1, &errstr);
+	if (errstr == NULL)
+		gid = strtonum(argv[3], 0, UINT32_MAX - 1, &errstr);
+	if (errstr == NULL)
+		flags = strtonum(argv[4], 0, 7, &errstr);
+	if (errstr != NULL)
+		fatalx("monitor: bad arguments: %s", errstr);
+	log_init(flags & 1, flags & 2);
+
+	m.infd = watch_logs();
+	drop_privileges(uid, gid, flags & 4);
+	monitor_signals(&waitmask);
+	if (fcntl(MONITOR_FD_SOCK, F_SETFL, O_NONBLOCK) == -1)
+		fatal("fcntl O_NONBLOCK");
+	imsg_init(&m.ibuf, MONITOR_FD_SOCK);
+	state_init(&m.st);
+	parser_init(&m.p, &m.st);
+	lines_init(&m.v2v, LINE_MAX_LEN, 1, parser_line, &m.p);
+	lines_init(&m.mr, LINE_MAX_LEN, 0, parser_mr_line, &m.p);
+	m.last_write = now_ms();
+	log_debug("monitor running as %u:%u", uid, gid);
+	monitor_loop(&m, &waitmask);
+}

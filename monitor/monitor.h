@@ -1,0 +1,52 @@
+/*
+ * The monitor: unprivileged, it reads what virt-v2v writes and keeps the
+ * state file.  Everything it reads is hostile until parsed.
+ */
+#ifndef MONITOR_H
+#define MONITOR_H
+
+#include <stddef.h>
+
+struct state;
+
+#define LINE_MAX_LEN	(64 * 1024)
+
+typedef void	(*line_cb)(void *, const char *, size_t);
+
+/* lines.c: split a byte stream into lines without growing past a bound */
+struct lines {
+	char		*buf;
+	size_t		 len;
+	size_t		 max;
+	int		 skipping;	/* inside an overlong line */
+	int		 split_cr;	/* \r ends a line too */
+	line_cb		 cb;
+	void		*arg;
+};
+
+void	lines_init(struct lines *, size_t, int, line_cb, void *);
+void	lines_feed(struct lines *, const char *, size_t);
+void	lines_flush(struct lines *);
+void	lines_free(struct lines *);
+
+/* parser.c: one line of virt-v2v output -> state */
+struct parser {
+	struct state	*st;
+	int		 cur;		/* disk being copied, -1 before */
+	int		 changed;
+	int		 urgent;	/* write now, not coalesced */
+};
+
+void	parser_init(struct parser *, struct state *);
+void	parser_line(void *, const char *, size_t);
+void	parser_mr_line(void *, const char *, size_t);
+void	parser_success(struct parser *);
+
+/* drop.c */
+void	drop_privileges(unsigned int, unsigned int, int);
+
+/* monitor.c */
+__attribute__((noreturn))
+void	monitor_main(int, char *[]);
+
+#endif

@@ -1,0 +1,256 @@
+/*
+ * virt-v2v output -> state.  Hand-written matchers, no regex engine: the
+ * log of a vddk conversion with -v -x can be gigabytes, and every line
+ * is tried against every form.  Forms (DESIGN.md section 6):
+ *   [  79.4] Copying disk 1/2            (2.x; 1.x adds " to ...")
+ *       (10.42/100%)                     qemu-img progress (1.x)
+ *   <glyph>  42% [****----]              nbdcopy progress (2.x)
+ *   [  12.3] Inspecting the source       a stage
+ *   virt-v2v: warning: text              a warning
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "common/state.h"
+#include "monitor/monitor.h"
+
+#define COPYING		"Copying disk "
+#define WARNING		"virt-v2v: warning: "
+#define MR_ERROR_PREFIX	"virt-v2v error: "
+
+void
+parser_init(struct parser *p, struct state *st)
+{
+	memset(p, 0, sizeof(*p));
+	p->st = st;
+	p->cur = -1;
+}
+
+static int
+isdig(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Digits at *i as a number no larger than max, or -1. */
+static long
+number(const char *s, size_t len, size_t *i, long max)
+{
+	long	v = 0;
+	size_t	start = *i;
+
+	while (*i < len && isdig(s[*i])) {
+		v = v * 10 + (s[*i] - '0');
+		if (v > max)
+			return -1;
+		(*i)++;
+	}
+	return *i == start ? -1 : v;
+}
+
+static int
+prefix(const char *s, size_t len, size_t *i, const char *p)
+{
+	size_t	n = strlen(p);
+
+	if (len - *i < n || memcmp(s + *i, p, n) != 0)
+		return 0;
+	*i += n;
+	return 1;
+}
+
+static void
+set_progress(struct parser *p, int disk, unsigned int hundredths)
+{
+	struct state	*st = p->st;
+
+	if (disk < 0 || (size_t)disk >= st->ndisks)
+		return;
+	/* Progress never goes down. */
+	if (hundredths > st->disks[disk].progress) {
+		st->disks[disk].progress = hundredths;
+		p->changed = 1;
+	}
+}
+
+/* Disks that virt-v2v copies but nobody named are kept as "disk N". */
+static void
+ensure_disk(struct parser *p, int idx)
+{
+	char	name[32];
+
+	while ((size_t)idx >= p->st->ndisks) {
+		snprintf(name, sizeof(name), "disk %zu", p->st->ndisks + 1);
+		if (state_add_disk(p->st, name, strlen(name)) == -1)
+			return;
+	}
+}
+
+static int
+match_copying(struct parser *p, const char *s, size_t len)
+{
+	const char	*at;
+	size_t		 i;
+	long		 n, m;
+
+	if ((at = memmem(s, len, COPYING, sizeof(COPYING) - 1)) == NULL)
+		return 0;
+	i = at - s + sizeof(COPYING) - 1;
+	if ((n = number(s, len, &i, STATE_DISKS_MAX)) < 1 ||
+	    !prefix(s, len, &i, "/") ||
+	    (m = number(s, len, &i, STATE_DISKS_MAX)) < n)
+		return 0;
+	/* The previous disk is done once the next one starts. */
+	if (p->cur >= 0 && p->cur != n - 1)
+		set_progress(p, p->cur, 10000);
+	p->cur = n - 1;
+	p->st->disk_count = m;
+	ensure_disk(p, p->cur);
+	p->changed = 1;
+	return 1;
+}
+
+/* "    (10.42/100%)": qemu-img convert -p. */
+static int
+match_qemu(struct parser *p, const char *s, size_t len)
+{
+	size_t	i = 0, d;
+	long	whole, frac = 0;
+
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i == 0 || !prefix(s, len, &i, "(") ||
+	    (whole = number(s, len, &i, 100)) < 0)
+		return 0;
+	if (prefix(s, len, &i, ".")) {
+		d = i;
+		if ((frac = number(s, len, &i, 99)) < 0 || i - d > 2)
+			return 0;
+		if (i - d == 1)
+			frac *= 10;
+	}
+	if (!prefix(s, len, &i, "/100%)") || whole * 100 + frac > 10000)
+		return 0;
+	set_progress(p, p->cur, whole * 100 + frac);
+	return 1;
+}
+
+/* "▐  42% [****----]": nbdcopy --progress; one glyph of up to 4 bytes. */
+static int
+match_nbdcopy(struct parser *p, const char *s, size_t len)
+{
+	size_t	i = 0, sp;
+	long	pct;
+
+	while (i < len && i < 4 && s[i] != ' ')
+		i++;
+	if (i == 0 || i == len || s[i] != ' ')
+		return 0;
+	sp = i;
+	while (i < len && s[i] == ' ')
+		i++;
+	if (i - sp > 3 || (pct = number(s, len, &i, 100)) < 0 ||
+	    !prefix(s, len, &i, "% ["))
+		return 0;
+	set_progress(p, p->cur, pct * 100);
+	if (pct == 100)
+		p->urgent = 1;
+	return 1;
+}
+
+/* "[  12.3] text", and not the kernel's "[    0.000000] text". */
+static int
+match_stage(struct parser *p, const char *s, size_t len)
+{
+	size_t	i = 0;
+
+	if (!prefix(s, len, &i, "["))
+		return 0;
+	while (i < len && s[i] == ' ')
+		i++;
+	if (number(s, len, &i, 10000000) < 0 || !prefix(s, len, &i, ".") ||
+	    i >= len || !isdig(s[i++]) || !prefix(s, len, &i, "] ") ||
+	    i == len)
+		return 0;
+	state_setstr(&p->st->stage, s + i, len - i);
+	p->changed = 1;
+	return 1;
+}
+
+/* The same warning reaches us from the log and from the mr file. */
+static void
+add_warning(struct parser *p, const char *s, size_t len)
+{
+	char	*w;
+	size_t	 i;
+
+	w = state_strdup(s, len, STATE_WARNING_LEN);
+	for (i = 0; i < p->st->nwarnings; i++)
+		if (strcmp(p->st->warnings[i], w) == 0)
+			break;
+	if (i == p->st->nwarnings) {
+		state_warning(p->st, s, len);
+		p->changed = 1;
+	}
+	free(w);
+}
+
+void
+parser_line(void *arg, const char *s, size_t len)
+{
+	struct parser	*p = arg;
+	size_t		 i = 0;
+
+	if (len == 0)
+		return;
+	if (match_qemu(p, s, len) || match_nbdcopy(p, s, len))
+		return;
+	if (match_copying(p, s, len))
+		return;
+	if (match_stage(p, s, len))
+		return;
+	if (prefix(s, len, &i, WARNING))
+		add_warning(p, s + i, len - i);
+}
+
+/* One JSON object a line; anything else is ignored. */
+void
+parser_mr_line(void *arg, const char *s, size_t len)
+{
+	struct parser	*p = arg;
+	json_t		*o, *type, *msg;
+	char		*text;
+	size_t		 n;
+
+	if ((o = json_loadb(s, len, 0, NULL)) == NULL)
+		return;
+	type = json_object_get(o, "type");
+	msg = json_object_get(o, "message");
+	if (json_is_string(type) && json_is_string(msg)) {
+		if (strcmp(json_string_value(type), "error") == 0) {
+			n = sizeof(MR_ERROR_PREFIX) + json_string_length(msg);
+			if ((text = malloc(n)) != NULL) {
+				snprintf(text, n, "%s%s", MR_ERROR_PREFIX,
+				    json_string_value(msg));
+				state_message(p->st, MSG_ERROR, text);
+				free(text);
+				p->changed = 1;
+			}
+		} else if (strcmp(json_string_value(type), "warning") == 0)
+			add_warning(p, json_string_value(msg),
+			    json_string_length(msg));
+	}
+	json_decref(o);
+}
+
+/* A successful exit means every disk virt-v2v announced was copied. */
+void
+parser_success(struct parser *p)
+{
+	int	i;
+
+	for (i = 0; i < p->st->disk_count; i++)
+		set_progress(p, i, 10000);
+}

@@ -1,0 +1,151 @@
+/*
+ * The virt-v2v command line and environment, built in code from the
+ * validated config.  Secrets appear only as the paths of their files.
+ * The shape follows upstream (reference/upstream-behaviour.md section 6)
+ * with the password always passed by -ip, which every virt-v2v since
+ * 1.40 takes and 2.8 still has, unlike --password-file.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "common/wrapper.h"
+#include "parent/parent.h"
+
+#define VDDK_LIBDIR	"/opt/vmware-vix-disklib-distrib"
+#define ARGV_MAX	128
+#define ENV_MAX		64
+
+extern char	**environ;
+
+struct vec {
+	char	**v;
+	size_t	  n, max;
+};
+
+static void
+add(struct vec *v, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (v->n + 1 >= v->max)
+		fatalx("argv: more than %zu words", v->max);
+	va_start(ap, fmt);
+	if (vasprintf(&v->v[v->n], fmt, ap) == -1)
+		fatal("vasprintf");
+	va_end(ap);
+	v->v[++v->n] = NULL;
+}
+
+static void
+add_input(const struct conf *cf, struct run *r, struct vec *a)
+{
+	if (cf->transport == TRANSPORT_VDDK) {
+		add(a, "-i"); add(a, "libvirt");
+		add(a, "-ic"); add(a, "%s", cf->vmware_uri);
+		add(a, "-it"); add(a, "vddk");
+		add(a, "-io"); add(a, "vddk-libdir=%s", VDDK_LIBDIR);
+		add(a, "-io"); add(a, "vddk-thumbprint=%s",
+		    cf->vmware_fingerprint);
+		add(a, "-ip"); add(a, "%s/%s", r->secretdir, SECRET_VMWARE);
+	} else {
+		add(a, "-i"); add(a, "vmx");
+		add(a, "-it"); add(a, "ssh");
+	}
+}
+
+static void
+add_output(const struct conf *cf, struct run *r, struct vec *a)
+{
+	if (cf->output == OUTPUT_KUBEVIRT) {
+		add(a, "-o"); add(a, "json");
+		add(a, "-os"); add(a, "/data/vm");
+		add(a, "-oo"); add(a, "json-disks-pattern=disk%%{DiskNo}/disk.img");
+		return;
+	}
+	add(a, "--bridge"); add(a, "ovirtmgmt");
+	add(a, "-of"); add(a, "%s", cf->output_format);
+	if (cf->allocation != NULL) {
+		add(a, "-oa"); add(a, "%s", cf->allocation);
+	}
+	if (cf->output == OUTPUT_EXPORT) {
+		add(a, "-o"); add(a, "rhv");
+		add(a, "-os"); add(a, "%s", cf->export_domain);
+		return;
+	}
+	add(a, "-o"); add(a, "rhv-upload");
+	add(a, "-oc"); add(a, "%s", cf->rhv_url);
+	add(a, "-os"); add(a, "%s", cf->rhv_storage);
+	add(a, "-op"); add(a, "%s/%s", r->secretdir, SECRET_RHV);
+	add(a, "-oo"); add(a, "rhv-cafile=%s", cf->rhv_cafile);
+	add(a, "-oo"); add(a, "rhv-cluster=%s", cf->rhv_cluster);
+	add(a, "-oo"); add(a, "rhv-direct");
+	add(a, "-oo"); add(a, "rhv-verifypeer=%s",
+	    cf->insecure ? "false" : "true");
+}
+
+/*
+ * Built, not inherited: C locale so that virt-v2v's messages are the
+ * ones the monitor parses, and the caller's LIBGUESTFS_* tuning.
+ */
+static void
+build_env(struct run *r, struct vec *e)
+{
+	char	**p;
+
+	add(e, "LC_ALL=C");
+	add(e, "LANG=C");
+	add(e, "PATH=/usr/sbin:/usr/bin:/sbin:/bin");
+	add(e, "HOME=%s", r->conv_home);
+	add(e, "LIBGUESTFS_BACKEND=direct");
+	for (p = environ; *p != NULL; p++) {
+		if (strncmp(*p, "LIBGUESTFS_", 11) != 0 ||
+		    strncmp(*p, "LIBGUESTFS_BACKEND=", 19) == 0)
+			continue;
+		if (e->n + 2 >= e->max) {
+			log_warnx("too many LIBGUESTFS_ variables, the rest "
+			    "are not passed to virt-v2v");
+			break;
+		}
+		add(e, "%s", *p);
+	}
+}
+
+void
+argv_build(const struct conf *cf, struct run *r)
+{
+	struct vec	a = { NULL, 0, ARGV_MAX }, e = { NULL, 0, ENV_MAX };
+
+	if ((a.v = calloc(a.max, sizeof(char *))) == NULL ||
+	    (e.v = calloc(e.max, sizeof(char *))) == NULL)
+		fatal("calloc");
+	add(&a, "%s", r->env.virt_v2v);
+	add(&a, "-v");
+	add(&a, "-x");
+	add(&a, "%s", cf->vm_name);
+	add(&a, "--root");
+	add(&a, "first");
+	add(&a, "--machine-readable=file:%s", r->mr_log);
+	add_input(cf, r, &a);
+	add_output(cf, r, &a);
+	build_env(r, &e);
+	r->argv = a.v;
+	r->envp = e.v;
+}
+
+void
+argv_free(struct run *r)
+{
+	char	**p;
+
+	for (p = r->argv; p != NULL && *p != NULL; p++)
+		free(*p);
+	for (p = r->envp; p != NULL && *p != NULL; p++)
+		free(*p);
+	free(r->argv);
+	free(r->envp);
+	r->argv = r->envp = NULL;
+}

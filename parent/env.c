@@ -1,0 +1,57 @@
+/*
+ * Environment variables that move the wrapper's files and programs.  The
+ * tests run unprivileged fakes through them; a set-id or otherwise
+ * AT_SECURE process must never let its caller redirect a root program.
+ */
+#include <sys/auxv.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/wrapper.h"
+#include "parent/parent.h"
+
+static int
+env_get(const char *name, const char *def, int path, const char **out,
+    char *err, size_t errlen)
+{
+	const char	*v = getenv(name);
+
+	*out = def;
+	if (v == NULL)
+		return 0;
+	if (getauxval(AT_SECURE)) {
+		log_info("ignoring %s: the process runs with AT_SECURE", name);
+		return 0;
+	}
+	if (*v == '\0' || (path && v[0] != '/')) {
+		snprintf(err, errlen, "%s: expected %s", name,
+		    path ? "an absolute path" : "a name");
+		return -1;
+	}
+	if (strpbrk(v, "\n\r") != NULL) {
+		snprintf(err, errlen, "%s: contains a line break", name);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+env_load(struct env *e, char *err, size_t errlen)
+{
+	if (env_get("V2V_WRAPPER_VIRT_V2V", DEFAULT_VIRT_V2V, 1,
+	    &e->virt_v2v, err, errlen) == -1 ||
+	    env_get("V2V_WRAPPER_LOG_DIR", DEFAULT_LOG_DIR, 1,
+	    &e->log_dir, err, errlen) == -1 ||
+	    env_get("V2V_WRAPPER_RUN_DIR", DEFAULT_RUN_DIR, 1,
+	    &e->run_dir, err, errlen) == -1 ||
+	    env_get("V2V_WRAPPER_USER", DEFAULT_USER, 0,
+	    &e->user, err, errlen) == -1 ||
+	    env_get("V2V_WRAPPER_GROUP", DEFAULT_GROUP, 0,
+	    &e->group, err, errlen) == -1)
+		return -1;
+	return 0;
+}

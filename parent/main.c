@@ -1,0 +1,150 @@
+/*
+ * virt-v2v-wrapper: start one virt-v2v conversion for a caller, report
+ * it through a state file.  main() is the parent: read and validate the
+ * input, prepare the run, print the one stdout line, go to the
+ * background, and become priv (DESIGN.md section 3).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "common/wrapper.h"
+#include "monitor/monitor.h"
+#include "parent/parent.h"
+
+static __attribute__((noreturn)) void
+usage(void)
+{
+	fprintf(stderr, "usage: virt-v2v-wrapper [-v] < input.json\n"
+	    "       virt-v2v-wrapper --version\n");
+	exit(1);
+}
+
+static void
+init_run(struct run *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->basefd = r->logdirfd = r->rundirfd = r->secretdirfd = -1;
+	r->lockfd = r->v2vlogfd = r->v2vlogrfd = r->mrlogrfd = -1;
+	r->logfd = -1;
+	r->root = geteuid() == 0;
+}
+
+static int
+parse_args(int argc, char *argv[], struct run *r)
+{
+	int	i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("virt-v2v-wrapper %s\n", WRAPPER_VERSION);
+			exit(0);
+		} else if (strcmp(argv[i], "-v") == 0)
+			r->verbose = 1;
+		else
+			usage();
+	}
+	return 0;
+}
+
+/* The one stdout line; its keys and their order are upstream's. */
+static void
+print_paths(const struct run *r)
+{
+	json_t	*o = json_object();
+	char	*s;
+
+	json_object_set_new(o, "v2v_log", json_string(r->v2v_log));
+	json_object_set_new(o, "wrapper_log", json_string(r->wrapper_log));
+	json_object_set_new(o, "state_file", json_string(r->state_file));
+	json_object_set_new(o, "throttling_file",
+	    json_string(r->throttle_file));
+	if ((s = json_dumps(o, JSON_PRESERVE_ORDER)) == NULL)
+		fatalx("json_dumps");
+	printf("%s\n", s);
+	fflush(stdout);
+	free(s);
+	json_decref(o);
+}
+
+/* Everything that can be checked is checked before anything is made. */
+static void
+load_input(struct conf *cf, struct run *r)
+{
+	char	 err[512], *buf;
+	size_t	 len;
+
+	if ((buf = input_read(STDIN_FILENO, &len, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
+	if (conf_parse(buf, len, cf, err, sizeof(err)) == -1) {
+		explicit_bzero(buf, len);
+		fatalx("%s", err);
+	}
+	explicit_bzero(buf, len);
+	free(buf);
+	if (env_load(&r->env, err, sizeof(err)) == -1 ||
+	    users_resolve(cf, r, err, sizeof(err)) == -1 ||
+	    setup_check(r, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+}
+
+static void
+prepare(struct conf *cf, struct run *r)
+{
+	char	err[512];
+
+	if (setup_create(cf, r, err, sizeof(err)) == -1) {
+		setup_undo(r);
+		fatalx("%s", err);
+	}
+	conf_forget_secrets(cf);
+	log_setfd(r->logfd);
+	log_info("virt-v2v-wrapper %s, uid %u, tag %s", WRAPPER_VERSION,
+	    getuid(), r->tag);
+	log_info("state file %s, virt-v2v log %s", r->state_file,
+	    r->v2v_log);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct conf	cf;
+	static struct run	r;
+	int			readyfd = -1;
+
+	if (argc > 1 && strcmp(argv[1], MONITOR_FLAG) == 0)
+		monitor_main(argc, argv);
+	umask(077);
+	/* A daemon keeps none of its caller's descriptors. */
+	closefrom(STDERR_FILENO + 1);
+	signal(SIGPIPE, SIG_IGN);
+	log_init(1, 0);
+	init_run(&r);
+	parse_args(argc, argv, &r);
+	log_init(1, r.verbose);
+
+	load_input(&cf, &r);
+	prepare(&cf, &r);
+	if (cf.daemonize) {
+		switch (daemon_detach(&readyfd)) {
+		case 1:
+			print_paths(&r);
+			exit(0);
+		case -1:
+			fatalx("the wrapper daemon did not start; see %s",
+			    r.wrapper_log);
+		}
+	} else
+		print_paths(&r);
+	start(&cf, &r, readyfd);
+}

@@ -1,0 +1,289 @@
+/*
+ * The run's files, made by the parent while it is still the caller (root
+ * on a host).  Everything is created with openat/mkdirat relative to a
+ * directory descriptor, O_EXCL and O_NOFOLLOW, in directories that group
+ * and other cannot write, and gets its owner and mode explicitly
+ * (DESIGN.md section 4).  On failure setup_undo() removes all of it.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "common/state.h"
+#include "common/wrapper.h"
+#include "parent/parent.h"
+
+#define ERR(...)	do { snprintf(err, errlen, __VA_ARGS__); \
+			    return -1; } while (0)
+
+/* A directory we create files in on someone else's behalf. */
+static int
+opendir_safe(const char *what, const char *path, char *err, size_t errlen)
+{
+	struct stat	sb;
+	int		fd;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		ERR("%s %s: %s", what, path, strerror(errno));
+	if (fstat(fd, &sb) == -1 || (sb.st_mode & (S_IWGRP | S_IWOTH))) {
+		close(fd);
+		ERR("%s %s: must not be writable by group or other", what,
+		    path);
+	}
+	return fd;
+}
+
+int
+setup_check(struct run *r, char *err, size_t errlen)
+{
+	struct stat	sb;
+
+	if (stat(r->env.virt_v2v, &sb) == -1)
+		ERR("virt-v2v %s: %s (install virt-v2v, or set "
+		    "V2V_WRAPPER_VIRT_V2V)", r->env.virt_v2v, strerror(errno));
+	if (!S_ISREG(sb.st_mode) || (sb.st_mode & 0111) == 0)
+		ERR("virt-v2v %s: not an executable file", r->env.virt_v2v);
+	if ((r->logdirfd = opendir_safe("log directory", r->env.log_dir,
+	    err, errlen)) == -1)
+		return -1;
+	if (mkdir(r->env.run_dir, 0755) == -1 && errno != EEXIST)
+		ERR("run directory %s: %s", r->env.run_dir, strerror(errno));
+	if ((r->basefd = opendir_safe("run directory", r->env.run_dir,
+	    err, errlen)) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+mkfile(int dirfd, const char *name, int flags, mode_t mode, uid_t uid,
+    gid_t gid, int root)
+{
+	int	fd;
+
+	fd = openat(dirfd, name, flags | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, mode);
+	if (fd == -1)
+		return -1;
+	if (fchmod(fd, mode) == -1 || (root && fchown(fd, uid, gid) == -1)) {
+		close(fd);
+		unlinkat(dirfd, name, 0);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+mkdir_owned(int dirfd, const char *name, mode_t mode, gid_t gid, int root)
+{
+	int	fd;
+
+	if (mkdirat(dirfd, name, 0700) == -1)
+		return -1;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	/* chown before chmod: chown clears the set-gid bit. */
+	if (fd == -1 || (root && fchown(fd, 0, gid) == -1) ||
+	    fchmod(fd, mode) == -1) {
+		if (fd != -1)
+			close(fd);
+		unlinkat(dirfd, name, AT_REMOVEDIR);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+make_tag(struct run *r)
+{
+	time_t		now = time(NULL);
+	struct tm	tm;
+	char		stamp[32];
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
+	snprintf(r->tag, sizeof(r->tag), "%s-%ld", stamp, (long)getpid());
+}
+
+/* A path into one of the PATH_MAX buffers of struct run; -1 if too long. */
+static int __attribute__((format(printf, 2, 3)))
+pathf(char *dst, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(dst, PATH_MAX, fmt, ap);
+	va_end(ap);
+	return n < 0 || n >= PATH_MAX ? -1 : 0;
+}
+
+static int
+make_paths(struct run *r)
+{
+	const char	*ld = r->env.log_dir;
+
+	if (pathf(r->rundir, "%s/" RUN_PREFIX "%s", r->env.run_dir,
+	    r->tag) == -1 ||
+	    pathf(r->secretdir, "%s/" SECRETS_DIR, r->rundir) == -1 ||
+	    pathf(r->state_file, "%s/" STATE_NAME, r->rundir) == -1 ||
+	    pathf(r->throttle_file, "%s/" THROTTLE_NAME, r->rundir) == -1 ||
+	    pathf(r->v2v_log, "%s/" RUN_PREFIX "%s.log", ld, r->tag) == -1 ||
+	    pathf(r->mr_log, "%s/" RUN_PREFIX "%s-mr.log", ld, r->tag) == -1 ||
+	    pathf(r->wrapper_log, "%s/" RUN_PREFIX "%s-wrapper.log", ld,
+	    r->tag) == -1)
+		return -1;
+	return 0;
+}
+
+static const char *
+base(const char *path)
+{
+	const char	*s = strrchr(path, '/');
+
+	return s == NULL ? path : s + 1;
+}
+
+static int
+write_secret(struct run *r, const char *name, const char *value)
+{
+	size_t	len = strlen(value);
+	ssize_t	n;
+	int	fd;
+
+	fd = mkfile(r->secretdirfd, name, O_WRONLY, 0400, r->conv_uid,
+	    r->conv_gid, r->root);
+	if (fd == -1)
+		return -1;
+	r->secrets[r->nsecrets++] = name;
+	/* No trailing newline: virt-v2v takes the file's bytes as is. */
+	n = write(fd, value, len);
+	close(fd);
+	if (n != (ssize_t)len) {
+		errno = n == -1 ? errno : EIO;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+make_secrets(const struct conf *cf, struct run *r)
+{
+	r->secretdirfd = mkdir_owned(r->rundirfd, SECRETS_DIR, r->root ?
+	    0710 : 0700, r->conv_gid, r->root);
+	if (r->secretdirfd == -1)
+		return -1;
+	r->made_secretdir = 1;
+	if (cf->vmware_password != NULL &&
+	    write_secret(r, SECRET_VMWARE, cf->vmware_password) == -1)
+		return -1;
+	if (cf->rhv_password != NULL &&
+	    write_secret(r, SECRET_RHV, cf->rhv_password) == -1)
+		return -1;
+	if (cf->ssh_key != NULL &&
+	    write_secret(r, SECRET_SSHKEY, cf->ssh_key) == -1)
+		return -1;
+	return 0;
+}
+
+/* made_logs has a bit per log file, so undo never removes another's. */
+static int
+make_logs(struct run *r)
+{
+	const char	*names[3] = { r->v2v_log, r->mr_log, r->wrapper_log };
+	int		 fds[3], i;
+
+	for (i = 0; i < 3; i++) {
+		/* The wrapper log is root's; virt-v2v writes the others. */
+		fds[i] = mkfile(r->logdirfd, base(names[i]), O_WRONLY |
+		    O_APPEND, 0644, i < 2 ? r->conv_uid : 0,
+		    i < 2 ? r->conv_gid : 0, r->root);
+		if (fds[i] == -1)
+			return -1;
+		r->made_logs |= 1 << i;
+	}
+	r->v2vlogfd = fds[0];
+	close(fds[1]);
+	r->logfd = fds[2];
+	r->v2vlogrfd = openat(r->logdirfd, base(r->v2v_log), O_RDONLY |
+	    O_NOFOLLOW | O_CLOEXEC);
+	r->mrlogrfd = openat(r->logdirfd, base(r->mr_log), O_RDONLY |
+	    O_NOFOLLOW | O_CLOEXEC);
+	if (r->v2vlogrfd == -1 || r->mrlogrfd == -1)
+		return -1;
+	return 0;
+}
+
+static int
+first_state(const struct conf *cf, struct run *r)
+{
+	struct state	st;
+	size_t		i;
+	int		rv;
+
+	state_init(&st);
+	for (i = 0; i < cf->nsource_disks; i++)
+		state_add_disk(&st, cf->source_disks[i],
+		    strlen(cf->source_disks[i]));
+	st.disk_count = cf->nsource_disks;
+	rv = state_write(r->rundirfd, &st);
+	state_free(&st);
+	return rv;
+}
+
+int
+setup_create(const struct conf *cf, struct run *r, char *err, size_t errlen)
+{
+	make_tag(r);
+	if (make_paths(r) == -1)
+		ERR("the log or run directory path is too long");
+	r->rundirfd = mkdir_owned(r->basefd, base(r->rundir), r->root ?
+	    02775 : 0755, r->mon_gid, r->root);
+	if (r->rundirfd == -1)
+		ERR("run directory %s: %s", r->rundir, strerror(errno));
+	r->made_rundir = 1;
+	r->lockfd = mkfile(r->rundirfd, LOCK_NAME, O_RDWR, 0600, 0, 0, 0);
+	if (r->lockfd == -1 || flock(r->lockfd, LOCK_EX | LOCK_NB) == -1)
+		ERR("lock in %s: %s", r->rundir, strerror(errno));
+	if (make_secrets(cf, r) == -1)
+		ERR("secret files in %s: %s", r->secretdir, strerror(errno));
+	if (make_logs(r) == -1)
+		ERR("log files in %s: %s", r->env.log_dir, strerror(errno));
+	if (first_state(cf, r) == -1)
+		ERR("state file %s: %s", r->state_file, strerror(errno));
+	return 0;
+}
+
+/* Remove what setup_create made; used when the run cannot start. */
+void
+setup_undo(struct run *r)
+{
+	int	i;
+
+	for (i = 0; i < r->nsecrets; i++)
+		unlinkat(r->secretdirfd, r->secrets[i], 0);
+	r->nsecrets = 0;
+	if (r->made_secretdir)
+		unlinkat(r->rundirfd, SECRETS_DIR, AT_REMOVEDIR);
+	if (r->made_rundir) {
+		unlinkat(r->rundirfd, STATE_NAME, 0);
+		unlinkat(r->rundirfd, LOCK_NAME, 0);
+		unlinkat(r->basefd, base(r->rundir), AT_REMOVEDIR);
+	}
+	if (r->made_logs & 1)
+		unlinkat(r->logdirfd, base(r->v2v_log), 0);
+	if (r->made_logs & 2)
+		unlinkat(r->logdirfd, base(r->mr_log), 0);
+	if (r->made_logs & 4)
+		unlinkat(r->logdirfd, base(r->wrapper_log), 0);
+	r->made_secretdir = r->made_rundir = r->made_logs = 0;
+}

@@ -1,0 +1,111 @@
+/*
+ * From a prepared run to three processes: the waiting virt-v2v child,
+ * the monitor (fork and re-exec of our own binary through /proc/self/exe,
+ * so it gets a fresh address space without the config or any secret,
+ * and an upgrade on disk cannot swap the program), and priv, which this
+ * process becomes.
+ */
+#include <sys/socket.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "common/wrapper.h"
+#include "parent/parent.h"
+#include "priv/priv.h"
+
+static __attribute__((noreturn)) void
+monitor_exec(const struct run *r, int sock, int foreground)
+{
+	static char	 prog[] = "virt-v2v-wrapper", flag[] = MONITOR_FLAG;
+	char		 uid[16], gid[16], fl[8];
+	char		*argv[] = { prog, flag, uid, gid, fl, NULL };
+	char		*envp[] = { NULL };
+	int		 src[] = { sock, r->rundirfd, r->v2vlogrfd,
+			    r->mrlogrfd, r->logfd };
+	int		 tmp[5], i;
+	sigset_t	 none;
+
+	snprintf(uid, sizeof(uid), "%u", r->mon_uid);
+	snprintf(gid, sizeof(gid), "%u", r->mon_gid);
+	snprintf(fl, sizeof(fl), "%d", (foreground ? 1 : 0) |
+	    (r->verbose ? 2 : 0) | (r->root ? 4 : 0));
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (i = 0; i < 5; i++)
+		if ((tmp[i] = fcntl(src[i], F_DUPFD, 16)) == -1)
+			fatal("fcntl F_DUPFD");
+	for (i = 0; i < 5; i++)
+		if (dup2(tmp[i], MONITOR_FD_SOCK + i) == -1)
+			fatal("dup2");
+	closefrom(MONITOR_FD_MAX + 1);
+	log_setfd(MONITOR_FD_LOG);
+	execve("/proc/self/exe", argv, envp);
+	fatal("execve /proc/self/exe");
+}
+
+static pid_t
+monitor_fork(const struct run *r, int sock, int foreground)
+{
+	pid_t	pid;
+
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid == 0)
+		monitor_exec(r, sock, foreground);
+	return pid;
+}
+
+/* Only what priv needs stays open past this point. */
+static void
+close_setup_fds(struct run *r)
+{
+	int	*fds[] = { &r->basefd, &r->logdirfd, &r->v2vlogfd,
+		    &r->v2vlogrfd, &r->mrlogrfd };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] != -1)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+void
+start(const struct conf *cf, struct run *r, int readyfd)
+{
+	static struct privconf	 pc;
+	int			 sp[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
+		fatal("socketpair");
+	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) == -1)
+		fatal("fcntl O_NONBLOCK");
+	argv_build(cf, r);
+	pc.child_pid = child_fork(r, &pc.gofd, &pc.execfd);
+	argv_free(r);
+	pc.monitor_pid = monitor_fork(r, sp[1], !cf->daemonize);
+	close(sp[1]);
+	close_setup_fds(r);
+	log_info("priv pid %ld, monitor pid %ld", (long)getpid(),
+	    (long)pc.monitor_pid);
+
+	pc.sock = sp[0];
+	pc.readyfd = readyfd;
+	pc.rundirfd = r->rundirfd;
+	pc.secretdirfd = r->secretdirfd;
+	pc.lockfd = r->lockfd;
+	pc.root = r->root;
+	pc.foreground = !cf->daemonize;
+	pc.secrets = r->secrets;
+	pc.nsecrets = r->nsecrets;
+	pc.disks = cf->source_disks;
+	pc.ndisks = cf->nsource_disks;
+	priv_main(&pc);
+}

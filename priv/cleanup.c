@@ -1,0 +1,33 @@
+/*
+ * What priv removes when a run ends, however it ends: the secrets first
+ * (they must be gone by the time a caller reads "finished"), then the
+ * lock, whose presence marks a run that still has something to clean.
+ */
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/wrapper.h"
+#include "priv/priv.h"
+
+void
+cleanup_run(struct privconf *pc)
+{
+	int	i;
+
+	for (i = 0; i < pc->nsecrets; i++)
+		if (unlinkat(pc->secretdirfd, pc->secrets[i], 0) == -1)
+			log_warn("removing secret %s", pc->secrets[i]);
+	pc->nsecrets = 0;
+	if (pc->secretdirfd != -1) {
+		close(pc->secretdirfd);
+		pc->secretdirfd = -1;
+		if (unlinkat(pc->rundirfd, SECRETS_DIR, AT_REMOVEDIR) == -1)
+			log_warn("removing the secrets directory");
+	}
+	if (pc->lockfd != -1) {
+		unlinkat(pc->rundirfd, LOCK_NAME, 0);
+		close(pc->lockfd);
+		pc->lockfd = -1;
+	}
+}

@@ -1,0 +1,351 @@
+/*
+ * The priv loop: start virt-v2v, tell the monitor its pid and its end,
+ * stop it when asked (a signal, or the monitor's request), and clean up.
+ * Every message from the monitor is checked for its exact length, its
+ * values and its moment; a violation ends priv at once (validate, then
+ * act, as OpenBSD's vmd priv.c does).
+ */
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/imsg.h"
+#include "common/log.h"
+#include "common/state.h"
+#include "common/wrapper.h"
+#include "priv/priv.h"
+
+#define STOP_GRACE_SEC	30	/* TERM, then KILL after this long */
+
+struct priv {
+	struct privconf	*pc;
+	struct imsgbuf	 ibuf;
+	int		 v2v_running;
+	int		 v2v_started;
+	int		 v2v_status;
+	int		 v2v_exited;
+	int		 stopping;	/* the signal that asked us to stop */
+	time_t		 stop_deadline;
+	int		 monitor_eof;
+	int		 monitor_reaped;
+	int		 monitor_done;
+	int		 failed;
+};
+
+static volatile sig_atomic_t	got_chld, got_stop;
+
+static void
+sighdlr(int sig)
+{
+	if (sig == SIGCHLD)
+		got_chld = 1;
+	else
+		got_stop = sig;
+}
+
+static void
+priv_signals(sigset_t *waitmask)
+{
+	struct sigaction	sa;
+	sigset_t		block;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = sighdlr;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+	/* Blocked except inside ppoll(): no flag is missed between the
+	 * check and the wait. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, waitmask);
+	sigdelset(waitmask, SIGCHLD);
+	sigdelset(waitmask, SIGTERM);
+	sigdelset(waitmask, SIGINT);
+}
+
+static void
+priv_compose(struct priv *p, enum imsg_type type, const void *data,
+    size_t len)
+{
+	if (p->monitor_eof)
+		return;
+	if (imsg_compose(&p->ibuf, type, 0, 0, -1, data, len) == -1)
+		fatal("imsg_compose");
+}
+
+/*
+ * The monitor broke the protocol.  It may be compromised: stop
+ * virt-v2v, remove the secrets, and end without acting on anything more.
+ * The monitor sees EOF and records the failure.
+ */
+static __attribute__((noreturn, format(printf, 2, 3))) void
+priv_violation(struct priv *p, const char *fmt, ...)
+{
+	char	buf[256];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (p->v2v_running)
+		child_signal(p->pc->child_pid, SIGKILL);
+	cleanup_run(p->pc);
+	fatalx("protocol violation by the monitor: %s", buf);
+}
+
+static void
+priv_stop(struct priv *p, int sig)
+{
+	struct msg_signal	m = { sig };
+
+	if (p->stopping)
+		return;
+	p->stopping = sig;
+	log_info("stopping virt-v2v on %s", strsignal(sig));
+	priv_compose(p, IMSG_STOPPING, &m, sizeof(m));
+	if (p->v2v_running) {
+		child_signal(p->pc->child_pid, SIGTERM);
+		p->stop_deadline = time(NULL) + STOP_GRACE_SEC;
+	}
+}
+
+static void
+priv_reap(struct priv *p)
+{
+	struct msg_status	m;
+	pid_t			pid;
+	int			status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == p->pc->child_pid && p->v2v_running) {
+			p->v2v_running = 0;
+			p->v2v_exited = 1;
+			p->v2v_status = status;
+			m.status = status;
+			log_info("virt-v2v (pid %ld) ended, wait status 0x%x",
+			    (long)pid, status);
+			priv_compose(p, IMSG_V2V_EXITED, &m, sizeof(m));
+		} else if (pid == p->pc->monitor_pid) {
+			p->monitor_reaped = 1;
+			log_debug("monitor (pid %ld) ended", (long)pid);
+		}
+	}
+}
+
+static void
+priv_dispatch_monitor(struct priv *p, struct imsg *imsg)
+{
+	struct msg_done	m;
+	size_t		len = imsg_datalen(imsg);
+
+	switch (imsg->hdr.type) {
+	case IMSG_STOP_REQUEST:
+		if (len != 0)
+			priv_violation(p, "STOP_REQUEST length %zu", len);
+		priv_stop(p, SIGTERM);
+		break;
+	case IMSG_MONITOR_DONE:
+		if (len != sizeof(m))
+			priv_violation(p, "MONITOR_DONE length %zu", len);
+		memcpy(&m, imsg->data, sizeof(m));
+		if (m.failed != 0 && m.failed != 1)
+			priv_violation(p, "MONITOR_DONE failed=%d", m.failed);
+		if (p->v2v_running || p->monitor_done)
+			priv_violation(p, "MONITOR_DONE while %s",
+			    p->v2v_running ? "virt-v2v runs" : "done");
+		p->monitor_done = 1;
+		p->failed = m.failed;
+		break;
+	default:
+		priv_violation(p, "unknown message type %u", imsg->hdr.type);
+	}
+}
+
+static void
+priv_read_monitor(struct priv *p)
+{
+	struct imsg	imsg;
+	ssize_t		n;
+
+	if ((n = imsg_read(&p->ibuf)) == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		priv_violation(p, "read: %s", strerror(errno));
+	}
+	if (n == 0) {
+		p->monitor_eof = 1;
+		return;
+	}
+	for (;;) {
+		if ((n = imsg_get(&p->ibuf, &imsg)) == -1)
+			priv_violation(p, "framing: %s", strerror(errno));
+		if (n == 0)
+			break;
+		priv_dispatch_monitor(p, &imsg);
+		imsg_free(&imsg);
+	}
+}
+
+static void
+priv_send_seeds(struct priv *p)
+{
+	struct msg_disk	m;
+	size_t		i;
+
+	for (i = 0; i < p->pc->ndisks; i++) {
+		memset(&m, 0, sizeof(m));
+		strlcpy(m.path, p->pc->disks[i], sizeof(m.path));
+		priv_compose(p, IMSG_DISK_SEED, &m, sizeof(m));
+	}
+	priv_compose(p, IMSG_CONF_DONE, NULL, 0);
+}
+
+static void
+priv_start_v2v(struct priv *p)
+{
+	struct msg_pid		mp;
+	struct msg_errno	me;
+	int			error;
+
+	if ((error = child_release(p->pc)) == 0) {
+		p->v2v_running = p->v2v_started = 1;
+		mp.pid = p->pc->child_pid;
+		log_info("virt-v2v started, pid %ld", (long)mp.pid);
+		priv_compose(p, IMSG_V2V_STARTED, &mp, sizeof(mp));
+		return;
+	}
+	/* The child exits on its own; priv_reap() collects it. */
+	me.error = error;
+	log_warnx("virt-v2v could not be started: %s", strerror(error));
+	priv_compose(p, IMSG_V2V_START_FAILED, &me, sizeof(me));
+}
+
+static void
+priv_ready(struct priv *p)
+{
+	char	c = READY_BYTE;
+
+	if (p->pc->readyfd == -1)
+		return;
+	if (write(p->pc->readyfd, &c, 1) != 1)
+		log_warn("telling the first process that we run");
+	close(p->pc->readyfd);
+	p->pc->readyfd = -1;
+}
+
+/*
+ * The monitor is gone without writing the final state.  Stop virt-v2v
+ * and write the minimal final state ourselves (DESIGN.md section 3.7).
+ */
+static __attribute__((noreturn)) void
+priv_monitor_lost(struct priv *p)
+{
+	struct state	st;
+	int		status;
+
+	log_warnx("the monitor ended before the run did");
+	if (p->v2v_running &&
+	    (status = child_stop_wait(p->pc->child_pid, STOP_GRACE_SEC)) != -1) {
+		p->v2v_exited = 1;
+		p->v2v_status = status;
+	}
+	state_init(&st);
+	st.started = p->v2v_started;
+	st.pid = p->pc->child_pid;
+	if (p->v2v_exited && p->v2v_started) {
+		st.has_rc = 1;
+		st.rc = WIFSIGNALED(p->v2v_status) ?
+		    -WTERMSIG(p->v2v_status) : WEXITSTATUS(p->v2v_status);
+	}
+	state_message(&st, MSG_ERROR, "the monitor process ended "
+	    "unexpectedly; the conversion was stopped");
+	st.failed = st.finished = 1;
+	cleanup_run(p->pc);
+	if (state_write(p->pc->rundirfd, &st) == -1)
+		log_warn("writing the final state");
+	state_free(&st);
+	exit(2);
+}
+
+static void
+priv_poll(struct priv *p, const sigset_t *waitmask)
+{
+	struct pollfd	pfd = { p->pc->sock, POLLIN, 0 };
+	struct timespec	ts = { 1, 0 };
+
+	if (p->monitor_eof)
+		pfd.fd = -1;
+	if (p->ibuf.queued > 0)
+		pfd.events |= POLLOUT;
+	if (ppoll(&pfd, 1, &ts, waitmask) == -1) {
+		if (errno != EINTR)
+			fatal("ppoll");
+		return;
+	}
+	if (pfd.revents & POLLOUT && imsg_write(&p->ibuf) == -1 &&
+	    errno != EAGAIN)
+		p->monitor_eof = 1;
+	if (pfd.revents & (POLLIN | POLLHUP | POLLERR))
+		priv_read_monitor(p);
+}
+
+void
+priv_main(struct privconf *pc)
+{
+	struct priv	p;
+	sigset_t	waitmask;
+
+	memset(&p, 0, sizeof(p));
+	p.pc = pc;
+	log_procinit("priv");
+	if (pc->root)
+		caps_drop();
+	priv_signals(&waitmask);
+	imsg_init(&p.ibuf, pc->sock);
+	priv_send_seeds(&p);
+	priv_start_v2v(&p);
+	if (imsg_flush(&p.ibuf) == -1)
+		log_warn("sending to the monitor");
+	priv_ready(&p);
+
+	for (;;) {
+		if (got_chld) {
+			got_chld = 0;
+			priv_reap(&p);
+		}
+		if (got_stop) {
+			priv_stop(&p, got_stop);
+			got_stop = 0;
+		}
+		if (p.stopping && p.v2v_running &&
+		    time(NULL) >= p.stop_deadline) {
+			log_warnx("virt-v2v ignored SIGTERM, killing it");
+			child_signal(pc->child_pid, SIGKILL);
+			p.stop_deadline = time(NULL) + STOP_GRACE_SEC;
+		}
+		if (p.monitor_done && !p.v2v_running)
+			break;
+		if (p.monitor_eof || p.monitor_reaped)
+			priv_monitor_lost(&p);
+		priv_poll(&p, &waitmask);
+	}
+	cleanup_run(pc);
+	log_info("run ended, %s", p.failed ? "failed" : "succeeded");
+	exit(p.failed ? 2 : 0);
+}
