@@ -106,6 +106,9 @@ read_logs(struct monitor *m)
 	/* The events only wake us; the reads below find what is new. */
 	while (m->infd != -1 && read(m->infd, ev, sizeof(ev)) > 0)
 		;
+	/* Lines name disks: the seeds from source_disks come first. */
+	if (!m->conf_done)
+		return;
 	read_fd(MONITOR_FD_MRLOG, &m->mr);
 	read_fd(MONITOR_FD_V2VLOG, &m->v2v);
 }

@@ -1,0 +1,114 @@
+#!/bin/bash
+# End to end as root: the real binary, a fake virt-v2v replaying a real
+# capture and held mid-copy, and the kernel's view of the three processes
+# while it runs (/proc), then the final state.  Daemonized and foreground.
+. "$(dirname "$0")/../lib.sh"
+
+if ! is_root; then
+	skip "end-to-end privilege separation: needs root (user switch, capabilities)"
+	exit 0
+fi
+ensure_vdsm
+VDSM_UID=$(id -u vdsm) KVM_GID=$(getent group kvm | cut -d: -f3)
+# CAP_KILL is bit 5, CAP_NET_ADMIN bit 12.
+PRIV_CAPS=0000000000001020
+ZERO_CAPS=0000000000000000
+
+# The kernel's facts about the running processes.
+check_procs() {
+	local mode=$1 pids priv mon v2v
+	pids=$(log_pids "$WLOG")
+	priv=${pids% *} mon=${pids#* }
+	v2v=$(jget "$STATE" .pid)
+	if [ -z "$pids" ] || [ ! -d "/proc/$priv" ] || [ ! -d "/proc/$mon" ]; then
+		if [ "$(jget "$STATE" .finished)" != true ]; then
+			notok "$mode: priv ($priv) and monitor ($mon) alive while not finished"
+			return
+		fi
+	fi
+	eq "$mode: priv runs the wrapper binary" "$(readlink "/proc/$priv/exe")" "$WRAPPER"
+	eq "$mode: monitor runs the wrapper binary" "$(readlink "/proc/$mon/exe")" "$WRAPPER"
+	eq "$mode: monitor is priv's child" "$(proc_field "$mon" PPid)" "$priv"
+	eq "$mode: virt-v2v is priv's child" "$(proc_field "$v2v" PPid)" "$priv"
+	eq "$mode: monitor Uid" "$(proc_field "$mon" Uid)" "$VDSM_UID $VDSM_UID $VDSM_UID $VDSM_UID"
+	eq "$mode: monitor Gid" "$(proc_field "$mon" Gid)" "$KVM_GID $KVM_GID $KVM_GID $KVM_GID"
+	eq "$mode: monitor Groups" "$(proc_field "$mon" Groups)" "$KVM_GID"
+	for c in CapEff CapPrm CapBnd CapAmb CapInh; do
+		eq "$mode: monitor $c empty" "$(proc_field "$mon" $c)" $ZERO_CAPS
+	done
+	eq "$mode: monitor NoNewPrivs" "$(proc_field "$mon" NoNewPrivs)" 1
+	eq "$mode: priv Uid 0" "$(proc_field "$priv" Uid)" "0 0 0 0"
+	eq "$mode: priv CapEff" "$(proc_field "$priv" CapEff)" $PRIV_CAPS
+	eq "$mode: priv CapPrm" "$(proc_field "$priv" CapPrm)" $PRIV_CAPS
+	eq "$mode: priv CapBnd" "$(proc_field "$priv" CapBnd)" $PRIV_CAPS
+	eq "$mode: virt-v2v runs as the conversion user" \
+	    "$(proc_field "$v2v" Uid)" "$CONV_UID $CONV_UID $CONV_UID $CONV_UID"
+	eq "$mode: virt-v2v is the fake" "$(readlink "/proc/$v2v/exe")" "$FAKE"
+	if [ "$mode" = daemon ]; then
+		check "$mode: priv is not the caller's child" \
+		    test "$(proc_field "$priv" PPid)" != $$
+	fi
+}
+
+# The final state, byte for byte where it is known.
+check_final() {
+	local mode=$1
+	check "$mode: finished" "$WAITSTATE" "$STATE" 20 finished
+	eq "$mode: final keys in contract order" "$(jget "$STATE" 'keys_unsorted')" \
+	    '["started","pid","stage","disks","disk_count","throttling","warnings","return_code","finished"]'
+	eq "$mode: disks" "$(jget "$STATE" .disks)" '[{"path":"[ds1] guest/guest.vmdk","progress":100}]'
+	eq "$mode: return_code" "$(jget "$STATE" .return_code)" 0
+	eq "$mode: no failed key" "$(jget "$STATE" 'has("failed")')" false
+	check "$mode: no trailing newline" test "$(tail -c 1 "$STATE" | od -An -c | tr -d ' ')" = '}'
+	check "$mode: secrets are gone" test ! -e "$RUNDIR/secrets"
+	check "$mode: lock is gone" test ! -e "$RUNDIR/lock"
+	eq "$mode: run dir holds only the state" "$(ls -A "$RUNDIR")" state.json
+}
+
+# run_case MODE INPUT: start, inspect while held, release, check the end.
+run_case() {
+	local mode=$1 input=$2 out=$T/stdout.$1 rc
+	fake --replay "$FIX/v2v/a-plain-local-pipe.out" --hold-at "Copying disk" \
+	    --go "$T/go.$mode"
+	if [ "$mode" = daemon ]; then
+		echo "$input" | "$WRAPPER" >"$out" 2>"$T/stderr.$mode"
+		eq "daemon: first process exits 0" $? 0
+	else
+		echo "$input" | "$WRAPPER" >"$out" 2>"$T/stderr.$mode" &
+		WPID=$!
+	fi
+	# The stdout line comes first; wait for it without sleeping blind.
+	for _ in $(seq 100); do [ -s "$out" ] && break; sleep 0.05; done
+	eq "$mode: stdout is one line" "$(wc -l <"$out")" 1
+	eq "$mode: stdout keys" "$(jq -c keys_unsorted "$out")" \
+	    '["v2v_log","wrapper_log","state_file","throttling_file"]'
+	STATE=$(jq -r .state_file "$out") WLOG=$(jq -r .wrapper_log "$out")
+	RUNDIR=$(dirname "$STATE")
+	check "$mode: state file exists when stdout is printed" test -f "$STATE"
+	check "$mode: started" "$WAITSTATE" "$STATE" 10 started
+	check "$mode: virt-v2v log is the conversion user's" \
+	    test "$(stat -c %u "$(jq -r .v2v_log "$out")")" = "$CONV_UID"
+	eq "$mode: run dir owner and mode" "$(stat -c '%U:%G %a' "$RUNDIR")" "root:kvm 2775"
+	eq "$mode: wrapper log mode" "$(stat -c '%U %a' "$WLOG")" "root 644"
+	check_procs "$mode"
+	touch "$T/go.$mode"
+	check_final "$mode"
+	if [ "$mode" = foreground ]; then
+		wait "$WPID"; rc=$?
+		eq "foreground: exit status 0" $rc 0
+	fi
+	check "$mode: wrapper log names priv and monitor" test -n "$(log_pids "$WLOG")"
+}
+
+new_env
+# rhv-upload: virt-v2v runs as vdsm.
+CONV_UID=$VDSM_UID
+run_case daemon '{"vm_name":"guest","transport_method":"vddk",
+ "vmware_uri":"esx://root@192.0.2.1?no_verify=1","vmware_password":"pw-XYZ",
+ "vmware_fingerprint":"01:02","rhv_url":"https://engine.example/ovirt-engine/api",
+ "rhv_password":"rhvpw","rhv_cluster":"Default","rhv_storage":"data",
+ "source_disks":["[ds1] guest/guest.vmdk"]}'
+# export domain: virt-v2v runs as root, the monitor still as vdsm.
+CONV_UID=0
+run_case foreground '{"vm_name":"guest","transport_method":"ssh","daemonize":false,
+ "export_domain":"'"$T"'/ed","source_disks":["[ds1] guest/guest.vmdk"]}'

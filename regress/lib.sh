@@ -1,0 +1,80 @@
+# Shared helpers for the shell tests in regress/.  Source it; it sets
+# TOP, WRAPPER, FAKE, WAITSTATE and FIX, and gives check/skip helpers.
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+WRAPPER=$TOP/virt-v2v-wrapper
+FAKE=$TOP/regress/fake/fake-virt-v2v
+WAITSTATE=$TOP/regress/tools/waitstate
+# Real virt-v2v 2.2 captures and upstream's vectors, copied as data.
+FIX=$TOP/regress/fixtures
+N=0
+
+ok()	{ N=$((N + 1)); echo "ok $N - $*"; }
+notok()	{ N=$((N + 1)); echo "not ok $N - $*"; }
+skip()	{ N=$((N + 1)); echo "skip $N - $*"; }
+note()	{ echo "# $*"; }
+
+# check DESCRIPTION COMMAND...: ok when the command succeeds.
+check() {
+	local d=$1; shift
+	if "$@"; then ok "$d"; else notok "$d"; fi
+}
+
+# eq DESCRIPTION GOT WANT
+eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else
+		notok "$1"; note "got:  $2"; note "want: $3"; fi
+}
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# The unprivileged user of a host, made where it is missing (tests only).
+ensure_vdsm() {
+	getent group kvm >/dev/null || groupadd -r kvm
+	getent passwd vdsm >/dev/null ||
+		useradd -r -M -g kvm -d /var/lib/vdsm -s /usr/sbin/nologin vdsm
+}
+
+# new_env: a private test tree: $T/log, $T/run, an export dir, a go file.
+# Group and other can read it, so the unprivileged processes can too.
+new_env() {
+	T=$(mktemp -d /tmp/v2vw-test.XXXXXX)
+	chmod 755 "$T"
+	mkdir -m 755 "$T/log" "$T/run" "$T/ed"
+	export V2V_WRAPPER_LOG_DIR=$T/log V2V_WRAPPER_RUN_DIR=$T/run
+	export V2V_WRAPPER_VIRT_V2V=$T/virt-v2v
+	trap 'cleanup_env' EXIT
+}
+
+cleanup_env() {
+	[ -n "${T:-}" ] && touch "$T/go" 2>/dev/null
+	# Let a held fake finish before its tree goes.
+	sleep 0.2
+	[ -n "${T:-}" ] && rm -rf "$T"
+}
+
+# fake ARGS...: the virt-v2v the wrapper will run, with fake options.
+fake() {
+	{
+		echo '#!/bin/sh'
+		printf 'exec %q' "$FAKE"
+		printf ' %q' "$@"
+		echo ' -- "$@"'
+	} >"$T/virt-v2v"
+	chmod 755 "$T/virt-v2v"
+}
+
+# json_get FILE JQ-FILTER
+jget() { jq -c "$2" "$1" 2>/dev/null; }
+
+# proc_field PID FIELD: a field of /proc/PID/status, whitespace folded.
+proc_field() {
+	awk -v f="$2:" '$1 == f { $1 = ""; sub(/^ /, ""); print }' \
+	    "/proc/$1/status" 2>/dev/null
+}
+
+# The pids of priv and monitor, as the wrapper log names them.
+log_pids() {
+	sed -n 's/.*priv pid \([0-9]*\), monitor pid \([0-9]*\).*/\1 \2/p' \
+	    "$1" | head -n 1
+}
