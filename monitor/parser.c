@@ -88,7 +88,7 @@ ensure_disk(struct parser *p, int idx)
 	}
 }
 
-static int
+static void
 match_copying(struct parser *p, const char *s, size_t len)
 {
 	const char	*at;
@@ -96,12 +96,12 @@ match_copying(struct parser *p, const char *s, size_t len)
 	long		 n, m;
 
 	if ((at = memmem(s, len, COPYING, sizeof(COPYING) - 1)) == NULL)
-		return 0;
+		return;
 	i = at - s + sizeof(COPYING) - 1;
 	if ((n = number(s, len, &i, STATE_DISKS_MAX)) < 1 ||
 	    !prefix(s, len, &i, "/") ||
 	    (m = number(s, len, &i, STATE_DISKS_MAX)) < n)
-		return 0;
+		return;
 	/* The previous disk is done once the next one starts. */
 	if (p->cur >= 0 && p->cur != n - 1)
 		set_progress(p, p->cur, 10000);
@@ -109,7 +109,6 @@ match_copying(struct parser *p, const char *s, size_t len)
 	p->st->disk_count = m;
 	ensure_disk(p, p->cur);
 	p->changed = 1;
-	return 1;
 }
 
 /* "    (10.42/100%)": qemu-img convert -p. */
@@ -207,8 +206,8 @@ parser_line(void *arg, const char *s, size_t len)
 		return;
 	if (match_qemu(p, s, len) || match_nbdcopy(p, s, len))
 		return;
-	if (match_copying(p, s, len))
-		return;
+	/* "[ 124.0] Copying disk 1/1" is a stage too. */
+	match_copying(p, s, len);
 	if (match_stage(p, s, len))
 		return;
 	if (prefix(s, len, &i, WARNING))
