@@ -78,6 +78,7 @@ state_add_disk(struct state *st, const char *path, size_t len)
 	st->disks = d;
 	d[st->ndisks].path = state_strdup(path, len, STATE_STR_MAX);
 	d[st->ndisks].progress = 0;
+	d[st->ndisks].unnamed = 0;
 	return st->ndisks++;
 }
 

@@ -19,6 +19,7 @@ enum msgtype { MSG_NONE, MSG_WARNING, MSG_ERROR };
 struct disk {
 	char		*path;
 	unsigned int	 progress;	/* hundredths of a percent, 0..10000 */
+	int		 unnamed;	/* a placeholder "disk N" */
 };
 
 struct state {

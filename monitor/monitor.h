@@ -29,10 +29,16 @@ void	lines_feed(struct lines *, const char *, size_t);
 void	lines_flush(struct lines *);
 void	lines_free(struct lines *);
 
+/* disks.c */
+size_t	disk_vmdk_name(char *, size_t, const char *, size_t);
+int	disk_ensure(struct state *, int);
+void	disk_locate(struct state *, int, const char *);
+
 /* parser.c: one line of virt-v2v output -> state */
 struct parser {
 	struct state	*st;
 	int		 cur;		/* disk being copied, -1 before */
+	int		 npre;		/* paths named before any copy */
 	int		 changed;
 	int		 urgent;	/* write now, not coalesced */
 };

@@ -7,8 +7,16 @@
  *   <glyph>  42% [****----]              nbdcopy progress (2.x)
  *   [  12.3] Inspecting the source       a stage
  *   virt-v2v: warning: text              a warning
+ *   nbdkit: [vddk[N]: ]debug: Opening file [ds] vm/vm.vmdk (...)   vddk
+ *   nbdkit: debug: ssh: config key=path, value=/vmfs/volumes/...    2.x ssh
+ *     overlay source qemu URI: json:{ ... "file.path": "/vmfs/..." }   1.x
+ *   <VirtualSystem ovf:id='UUID'>        1.x vm_id
+ *   <Section ovf:id='UUID' ... xsi:type='ovf:OperatingSystemSection_Type'>
+ *                                        2.x -o rhv vm_id
  */
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -75,19 +83,6 @@ set_progress(struct parser *p, int disk, unsigned int hundredths)
 	}
 }
 
-/* Disks that virt-v2v copies but nobody named are kept as "disk N". */
-static void
-ensure_disk(struct parser *p, int idx)
-{
-	char	name[32];
-
-	while ((size_t)idx >= p->st->ndisks) {
-		snprintf(name, sizeof(name), "disk %zu", p->st->ndisks + 1);
-		if (state_add_disk(p->st, name, strlen(name)) == -1)
-			return;
-	}
-}
-
 static void
 match_copying(struct parser *p, const char *s, size_t len)
 {
@@ -107,7 +102,7 @@ match_copying(struct parser *p, const char *s, size_t len)
 		set_progress(p, p->cur, 10000);
 	p->cur = n - 1;
 	p->st->disk_count = m;
-	ensure_disk(p, p->cur);
+	disk_ensure(p->st, p->cur);
 	p->changed = 1;
 }
 
@@ -178,6 +173,120 @@ match_stage(struct parser *p, const char *s, size_t len)
 	return 1;
 }
 
+/* A source path: the pre-copy order, else the disk being copied. */
+static void
+source_path(struct parser *p, const char *s, size_t len)
+{
+	char	 path[STATE_STR_MAX + 1], *clean;
+	int	 i;
+
+	disk_vmdk_name(path, sizeof(path), s, len);
+	clean = state_strdup(path, strlen(path), STATE_STR_MAX);
+	if (p->cur >= 0)
+		disk_locate(p->st, p->cur, clean);
+	else {
+		for (i = 0; i < p->npre; i++)
+			if (strcmp(p->st->disks[i].path, clean) == 0)
+				break;
+		if (i == p->npre) {
+			disk_locate(p->st, p->npre, clean);
+			if ((size_t)p->npre < p->st->ndisks &&
+			    strcmp(p->st->disks[p->npre].path, clean) == 0)
+				p->npre++;
+		}
+	}
+	free(clean);
+	p->changed = 1;
+}
+
+/* "nbdkit: debug: Opening file X (Y)", also with "vddk[N]: " between. */
+static int
+match_vddk(struct parser *p, const char *s, size_t len)
+{
+	const char	*at, *end;
+	size_t		 i = 0;
+
+	if (!prefix(s, len, &i, "nbdkit: ") ||
+	    (at = memmem(s, len, " debug: Opening file ", 21)) == NULL)
+		return 0;
+	at += 21;
+	/* The path ends at the last " (". */
+	for (end = s + len - 1; end > at; end--)
+		if (end[0] == '(' && end[-1] == ' ')
+			break;
+	if (end <= at || s[len - 1] != ')')
+		return 0;
+	source_path(p, at, end - 1 - at);
+	return 1;
+}
+
+/* 2.x ssh: only the ssh plugin's line, not the filters that repeat it. */
+static int
+match_ssh(struct parser *p, const char *s, size_t len)
+{
+	size_t	i = 0;
+
+	if (!prefix(s, len, &i, "nbdkit: debug: ssh: config key=path, value="))
+		return 0;
+	source_path(p, s + i, len - i);
+	return 1;
+}
+
+/* 1.x: "  overlay source qemu URI: json:{ ... "file.path": "X" ... }". */
+static int
+match_overlay(struct parser *p, const char *s, size_t len)
+{
+	const char	*at, *end;
+	size_t		 i = 0;
+
+	while (i < len && s[i] == ' ')
+		i++;
+	if (!prefix(s, len, &i, "overlay source qemu URI: json:") ||
+	    (at = memmem(s + i, len - i, "\"file.path\":", 12)) == NULL)
+		return 0;
+	at += 12;
+	while (at < s + len && *at == ' ')
+		at++;
+	if (at >= s + len || *at++ != '"' ||
+	    (end = memchr(at, '"', s + len - at)) == NULL)
+		return 0;
+	source_path(p, at, end - at);
+	return 1;
+}
+
+/* ovf:id='UUID' at at; only hex digits and dashes are taken. */
+static int
+take_ovf_id(struct parser *p, const char *at, const char *end)
+{
+	const char	*q;
+
+	for (q = at; q < end && q - at <= 64 && (isxdigit((unsigned char)*q) ||
+	    *q == '-'); q++)
+		;
+	if (q == at || q >= end || *q != '\'')
+		return 0;
+	state_setstr(&p->st->vm_id, at, q - at);
+	p->changed = 1;
+	return 1;
+}
+
+static int
+match_vm_id(struct parser *p, const char *s, size_t len)
+{
+	const char	*at;
+	size_t		 i = 0;
+
+	if ((at = memmem(s, len, "<VirtualSystem ovf:id='", 23)) != NULL)
+		return take_ovf_id(p, at + 23, s + len);
+	while (i < len && s[i] == ' ')
+		i++;
+	if (prefix(s, len, &i, "<Section ovf:id='") &&
+	    memmem(s, len, "xsi:type='ovf:OperatingSystemSection_Type'",
+	    42) != NULL)
+		return take_ovf_id(p, s + i, s + len);
+	return 0;
+}
+
 /* The same warning reaches us from the log and from the mr file. */
 static void
 add_warning(struct parser *p, const char *s, size_t len)
@@ -205,6 +314,9 @@ parser_line(void *arg, const char *s, size_t len)
 	if (len == 0)
 		return;
 	if (match_qemu(p, s, len) || match_nbdcopy(p, s, len))
+		return;
+	if (match_vddk(p, s, len) || match_ssh(p, s, len) ||
+	    match_overlay(p, s, len) || match_vm_id(p, s, len))
 		return;
 	/* "[ 124.0] Copying disk 1/1" is a stage too. */
 	match_copying(p, s, len);

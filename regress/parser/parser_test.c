@@ -170,13 +170,110 @@ test_stage_and_noise(void)
 	run_free(&r);
 }
 
+/* Upstream's test_output_parser cases, as the C parser sees them. */
+static void
+test_upstream(void)
+{
+	struct run	r;
+	const char	*three[] = { "[store1] path1.vmdk", "[store1] path2.vmdk",
+			    "[store1] path3.vmdk" };
+	const char	*moved[] = { "[store1] path2.vmdk", "[store1] path1.vmdk",
+			    "[store1] path3.vmdk" };
+
+	run_init(&r, 3, three);
+	r.p.cur = 0;
+	feed(&r, "Copying disk 2/3 to /some/path\n");
+	CHECK(r.p.cur == 1 && r.st.disk_count == 3,
+	    "test_disk_number: Copying disk 2/3 to ...: disk 1 of 3");
+	run_free(&r);
+
+	run_init(&r, 3, moved);
+	feed(&r, "Copying disk 1/3 to /some/path\n");
+	disk_locate(&r.st, r.p.cur, "[store1] path1.vmdk");
+	CHECK(strcmp(r.st.disks[0].path, "[store1] path1.vmdk") == 0 &&
+	    strcmp(r.st.disks[1].path, "[store1] path2.vmdk") == 0 &&
+	    strcmp(r.st.disks[2].path, "[store1] path3.vmdk") == 0,
+	    "test_locate_disk: a known path is moved into place");
+	feed(&r, "  (10.42/100%)\n");
+	CHECK(r.st.disks[0].progress == 1042, "test_progress: 10.42");
+	run_free(&r);
+
+	run_init(&r, 0, NULL);
+	feed(&r, "nbdkit: debug: Opening file [store1] /path1.vmdk "
+	    "(ha-nfcssl://[store1] path1.vmdk@1.2.3.4:902)\n");
+	CHECK(r.st.ndisks == 1 && strcmp(r.st.disks[0].path,
+	    "[store1] /path1.vmdk") == 0, "test_rhv_disk_path_vddk");
+	feed(&r, "nbdkit: vddk[1]: debug: Opening file [store1] /path2.vmdk "
+	    "(ha-nfcssl://[store1] path2.vmdk@1.2.3.4:902)\n");
+	CHECK(r.st.ndisks == 2 && strcmp(r.st.disks[1].path,
+	    "[store1] /path2.vmdk") == 0,
+	    "v1.x vddk[N]: form; a second pre-copy path is disk 2");
+	feed(&r, "disk.id = '11111111-1111-1111-1111-111111111111'\n");
+	CHECK(r.st.ndisks == 2 && r.p.cur == -1,
+	    "test_rhv_disk_uuid: a disk.id line before any copy does no harm");
+	feed(&r, "  overlay source qemu URI: nbd:unix:/var/tmp/vddk.Iwg7XW/"
+	    "nbdkit1.sock:exportname=/\n");
+	CHECK(r.st.ndisks == 2, "the nbd:unix overlay line names no disk");
+	run_free(&r);
+}
+
+static void
+test_paths_and_ids(void)
+{
+	struct run	r;
+	const char	*seed[] = { "[datastore1] guest/guest.vmdk" };
+
+	run_init(&r, 0, NULL);
+	feed(&r, "nbdkit: debug: cow: config key=path, value=/vmfs/volumes/"
+	    "datastore1/guest/guest-flat.vmdk\n");
+	CHECK(r.st.ndisks == 0, "the cow filter's config line is not a source");
+	feed(&r, "nbdkit: debug: ssh: config key=path, value=/vmfs/volumes/"
+	    "datastore1/guest/guest-flat.vmdk\n");
+	CHECK(r.st.ndisks == 1 && strcmp(r.st.disks[0].path,
+	    "[datastore1] guest/guest.vmdk") == 0,
+	    "2.x ssh path: -flat dropped, [ds] vm/disk.vmdk");
+	feed(&r, "  overlay source qemu URI: json:{ \"file.user\": \"root\", "
+	    "\"file.driver\": \"ssh\", \"file.path\": \"/vmfs/volumes/ds/"
+	    "vm/vm_1.vmdk\", \"file.host\": \"1.2.3.4\" }\n");
+	CHECK(r.st.ndisks == 2 && strcmp(r.st.disks[1].path,
+	    "[ds] vm/vm_1.vmdk") == 0, "1.x overlay json: file.path");
+	feed(&r, "<VirtualSystem ovf:id='aaaa-bbbb'>\n");
+	CHECK(r.st.vm_id && strcmp(r.st.vm_id, "aaaa-bbbb") == 0,
+	    "1.x vm_id from <VirtualSystem ovf:id=...>");
+	feed(&r, "    <Section ovf:id='49a86657-61b1-4e01-9c4d-50002b2a1108' "
+	    "ovf:required='false' xsi:type='ovf:OperatingSystemSection_Type'>\n");
+	CHECK(strcmp(r.st.vm_id, "49a86657-61b1-4e01-9c4d-50002b2a1108") == 0,
+	    "2.2 vm_id from the OperatingSystemSection_Type section");
+	feed(&r, "<VirtualSystem ovf:id='<script>'>\n");
+	CHECK(strcmp(r.st.vm_id, "49a86657-61b1-4e01-9c4d-50002b2a1108") == 0,
+	    "an id that is not hex and dashes is not taken");
+	run_free(&r);
+
+	/* A seeded disk keeps its place when the same path is named. */
+	run_init(&r, 1, seed);
+	feed(&r, "nbdkit: debug: ssh: config key=path, value=/vmfs/volumes/"
+	    "datastore1/guest/guest-flat.vmdk\n[ 1.0] Copying disk 1/1\n");
+	CHECK(r.st.ndisks == 1 && r.st.disk_count == 1,
+	    "a path equal to a source_disks entry is that entry");
+	run_free(&r);
+
+	/* Unknown path while copying disk 2 of a list of 1: no overrun. */
+	run_init(&r, 1, seed);
+	feed(&r, "Copying disk 2/2\nnbdkit: debug: Opening file [x] y.vmdk (z)\n"
+	    "x  50% [*]\r");
+	CHECK(r.st.ndisks == 2 && strcmp(r.st.disks[1].path, "[x] y.vmdk") == 0 &&
+	    r.st.disks[1].progress == 5000,
+	    "an unknown path names the placeholder of the disk being copied");
+	run_free(&r);
+}
+
 /* A capture, whole and in chunks: the same final state, as expected. */
 static void
 test_capture(const char *path, const char *name, unsigned int want_pct,
-    const char *want_stage, size_t want_warn)
+    const char *want_stage, size_t want_warn, const char *want_vm_id)
 {
 	struct run	 whole, chunked;
-	const char	*d[] = { "[ds1] guest/guest.vmdk" };
+	const char	*d[] = { "[datastore1] guest/guest.vmdk" };
 	char		*buf, *a, *b;
 	size_t		 len;
 	unsigned int	 seed;
@@ -194,6 +291,9 @@ test_capture(const char *path, const char *name, unsigned int want_pct,
 	    whole.st.stage ? whole.st.stage : "");
 	CHECK(whole.st.nwarnings == want_warn, "%s: %zu warnings (got %zu)",
 	    name, want_warn, whole.st.nwarnings);
+	CHECK(want_vm_id == NULL ? whole.st.vm_id == NULL :
+	    whole.st.vm_id != NULL && strcmp(whole.st.vm_id, want_vm_id) == 0,
+	    "%s: vm_id %s", name, want_vm_id ? want_vm_id : "absent");
 	a = state_dump(&whole.st);
 	for (seed = 1; seed <= 20; seed++) {
 		run_init(&chunked, 1, d);
@@ -221,12 +321,14 @@ main(void)
 	test_last_value_wins();
 	test_nbdcopy();
 	test_stage_and_noise();
+	test_upstream();
+	test_paths_and_ids();
 	test_capture("regress/fixtures/v2v/a-plain-local-pipe.out",
-	    "a-plain", 10000, "Finishing off", 1);
+	    "a-plain", 10000, "Finishing off", 1, NULL);
 	test_capture("regress/fixtures/v2v/ssh-rhv-vx.log", "ssh-rhv-vx",
-	    10000, "Finishing off", 1);
+	    10000, "Finishing off", 1, "49a86657-61b1-4e01-9c4d-50002b2a1108");
 	test_capture("regress/fixtures/v2v/ssh-killed-vx.log", "ssh-killed-vx",
-	    2500, "Copying disk 1/1", 1);
+	    2500, "Copying disk 1/1", 1, NULL);
 	printf("%d passed, %d failed\n", npass, nfail);
 	return nfail != 0;
 }

@@ -1,0 +1,105 @@
+/*
+ * Which entry of "disks" a source path belongs to.  virt-v2v names a
+ * disk's source in different places per version (nbdkit's vddk "Opening
+ * file" line, the ssh plugin's config line, 1.x overlay dumps), before
+ * or during its copy.  The rule, after upstream's _locate_disk:
+ *   - a path seen before the first "Copying disk" belongs to the disk
+ *     whose index is its order of first appearance; later paths belong
+ *     to the disk being copied;
+ *   - found at or after that index: moved into place;
+ *   - unknown: it names the placeholder at that index (a disk nobody had
+ *     named), or is appended;
+ * and no index is ever used past the end of the list.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/state.h"
+#include "monitor/monitor.h"
+
+#define VMFS_PREFIX	"/vmfs/volumes/"
+
+/*
+ * "/vmfs/volumes/DS/VM/DISK[-flat].vmdk" -> "[DS] VM/DISK.vmdk", the
+ * form VDDK and callers' source_disks use.  Anything else is kept.
+ */
+size_t
+disk_vmdk_name(char *dst, size_t dstsz, const char *s, size_t len)
+{
+	const char	*ds, *vm, *disk, *end = s + len;
+	size_t		 pl = sizeof(VMFS_PREFIX) - 1, dl;
+	int		 n;
+
+	if (len > pl + 5 && memcmp(s, VMFS_PREFIX, pl) == 0 &&
+	    memcmp(end - 5, ".vmdk", 5) == 0) {
+		ds = s + pl;
+		vm = memchr(ds, '/', end - ds);
+		disk = vm ? memchr(vm + 1, '/', end - vm - 1) : NULL;
+		if (disk != NULL && vm > ds && disk > vm + 1) {
+			dl = end - 5 - (disk + 1);
+			if (dl > 5 && memcmp(disk + 1 + dl - 5, "-flat", 5) == 0)
+				dl -= 5;
+			n = snprintf(dst, dstsz, "[%.*s] %.*s/%.*s.vmdk",
+			    (int)(vm - ds), ds, (int)(disk - vm - 1), vm + 1,
+			    (int)dl, disk + 1);
+			if (n > 0 && (size_t)n < dstsz)
+				return n;
+		}
+	}
+	if (len >= dstsz)
+		len = dstsz - 1;
+	memcpy(dst, s, len);
+	dst[len] = '\0';
+	return len;
+}
+
+/* Placeholders "disk N" up to and including idx; -1 when full. */
+int
+disk_ensure(struct state *st, int idx)
+{
+	char	name[32];
+	int	i;
+
+	while ((size_t)idx >= st->ndisks) {
+		snprintf(name, sizeof(name), "disk %zu", st->ndisks + 1);
+		if ((i = state_add_disk(st, name, strlen(name))) == -1)
+			return -1;
+		st->disks[i].unnamed = 1;
+	}
+	return 0;
+}
+
+static void
+disk_move(struct state *st, size_t from, size_t to)
+{
+	struct disk	d = st->disks[from];
+
+	memmove(st->disks + to + 1, st->disks + to,
+	    (from - to) * sizeof(st->disks[0]));
+	st->disks[to] = d;
+}
+
+/* The path (already cleaned) belongs to the disk at idx. */
+void
+disk_locate(struct state *st, int idx, const char *path)
+{
+	size_t	j;
+
+	if (idx < 0 || idx >= STATE_DISKS_MAX)
+		return;
+	for (j = idx; j < st->ndisks; j++) {
+		if (strcmp(st->disks[j].path, path) == 0) {
+			if (j > (size_t)idx)
+				disk_move(st, j, idx);
+			return;
+		}
+	}
+	if ((size_t)idx < st->ndisks && st->disks[idx].unnamed) {
+		state_setstr(&st->disks[idx].path, path, strlen(path));
+		st->disks[idx].unnamed = 0;
+		return;
+	}
+	if ((size_t)idx > st->ndisks && disk_ensure(st, idx - 1) == -1)
+		return;
+	state_add_disk(st, path, strlen(path));
+}
