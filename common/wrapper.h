@@ -50,9 +50,11 @@ enum imsg_type {
 	IMSG_V2V_START_FAILED,	/* struct msg_errno */
 	IMSG_V2V_EXITED,	/* struct msg_status */
 	IMSG_STOPPING,		/* struct msg_signal: the wrapper stops it */
+	IMSG_LIMIT_RESULT,	/* struct msg_limit_result */
 	/* monitor -> priv */
 	IMSG_STOP_REQUEST,	/* empty: the monitor got SIGTERM */
 	IMSG_MONITOR_DONE,	/* struct msg_done: final state is on disk */
+	IMSG_LIMIT,		/* struct msg_limit */
 	IMSG_MAX
 };
 
@@ -77,6 +79,24 @@ struct msg_status {
 
 struct msg_signal {
 	int32_t		signo;
+};
+
+enum limit_kind { LIMIT_CPU = 1, LIMIT_NET = 2 };
+
+/* A throttling request: cpu in percent of one CPU, network in bytes per
+ * second; 0 is "unlimited". */
+struct msg_limit {
+	int32_t		kind;
+	int32_t		pad;
+	int64_t		value;
+};
+
+enum limit_status { LIMIT_APPLIED = 1, LIMIT_UNAVAILABLE, LIMIT_FAILED };
+
+struct msg_limit_result {
+	int32_t		kind;
+	int32_t		status;
+	int64_t		value;
 };
 
 struct msg_done {

@@ -38,6 +38,9 @@ struct monitor {
 	struct lines	 v2v;
 	struct lines	 mr;
 	int		 infd;
+	int		 dirwd;		/* the run directory's watch */
+	int		 throttle_due;
+	long		 ncpu;
 	int		 conf_done;
 	int		 exited;
 	int		 status;
@@ -98,14 +101,38 @@ read_fd(int fd, struct lines *l)
 	}
 }
 
+/*
+ * Log events only wake us (the reads find what is new); the run
+ * directory's events say when the throttling file is complete: closed
+ * after writing, or renamed into place.  Never IN_MODIFY, which would
+ * hand us half-written JSON.
+ */
+static void
+read_events(struct monitor *m)
+{
+	char				 buf[4096]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event	*ev;
+	ssize_t				 n;
+	char				*p;
+
+	if (m->infd == -1) {
+		m->throttle_due = 1;
+		return;
+	}
+	while ((n = read(m->infd, buf, sizeof(buf))) > 0) {
+		for (p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
+			ev = (const struct inotify_event *)p;
+			if (ev->wd == m->dirwd && ev->len > 0 &&
+			    strcmp(ev->name, THROTTLE_NAME) == 0)
+				m->throttle_due = 1;
+		}
+	}
+}
+
 static void
 read_logs(struct monitor *m)
 {
-	char	ev[4096];
-
-	/* The events only wake us; the reads below find what is new. */
-	while (m->infd != -1 && read(m->infd, ev, sizeof(ev)) > 0)
-		;
 	/* Lines name disks: the seeds from source_disks come first. */
 	if (!m->conf_done)
 		return;
@@ -173,6 +200,75 @@ monitor_finish(struct monitor *m, int code)
 	exit(code);
 }
 
+/* Hand each valid limit to priv; the state changes on its answer. */
+static void
+take_throttling(struct monitor *m)
+{
+	struct limits	l;
+	struct msg_limit req;
+	char		warn[512];
+	int		rv;
+
+	if (!m->throttle_due || !m->st.started || m->exited)
+		return;
+	m->throttle_due = 0;
+	if ((rv = throttle_take(MONITOR_FD_RUNDIR, m->ncpu, &l, warn,
+	    sizeof(warn))) == 0)
+		return;
+	if (warn[0] != '\0') {
+		log_warnx("%s", warn);
+		state_message(&m->st, MSG_WARNING, warn);
+		m->p.changed = 1;
+	}
+	log_info("throttling file read%s%s", l.has_cpu ? ", cpu" : "",
+	    l.has_net ? ", network" : "");
+	memset(&req, 0, sizeof(req));
+	if (l.has_cpu) {
+		req.kind = LIMIT_CPU;
+		req.value = l.cpu;
+		imsg_compose(&m->ibuf, IMSG_LIMIT, 0, 0, -1, &req, sizeof(req));
+	}
+	if (l.has_net) {
+		req.kind = LIMIT_NET;
+		req.value = l.net;
+		imsg_compose(&m->ibuf, IMSG_LIMIT, 0, 0, -1, &req, sizeof(req));
+	}
+}
+
+/* The state keeps normalised strings: "50%", "1048576", "unlimited". */
+static void
+limit_result(struct monitor *m, const struct msg_limit_result *r)
+{
+	const char	*what = r->kind == LIMIT_CPU ? "cpu" : "network";
+	char		 buf[128], **dst;
+
+	dst = r->kind == LIMIT_CPU ? &m->st.thr_cpu : &m->st.thr_net;
+	switch (r->status) {
+	case LIMIT_APPLIED:
+		if (r->value == 0)
+			snprintf(buf, sizeof(buf), "unlimited");
+		else
+			snprintf(buf, sizeof(buf), "%lld%s",
+			    (long long)r->value, r->kind == LIMIT_CPU ? "%" : "");
+		state_setstr(dst, buf, strlen(buf));
+		log_info("%s limit now %s", what, buf);
+		break;
+	case LIMIT_UNAVAILABLE:
+		snprintf(buf, sizeof(buf), "%s throttling is not available "
+		    "for this run", what);
+		state_message(&m->st, MSG_WARNING, buf);
+		log_warnx("%s", buf);
+		break;
+	default:
+		snprintf(buf, sizeof(buf), "setting the %s limit failed",
+		    what);
+		state_message(&m->st, MSG_WARNING, buf);
+		log_warnx("%s", buf);
+		break;
+	}
+	m->p.changed = 1;
+}
+
 static void
 expect_len(struct imsg *imsg, size_t len, const char *name)
 {
@@ -189,6 +285,7 @@ monitor_dispatch_priv(struct monitor *m, struct imsg *imsg)
 	struct msg_errno	 e;
 	struct msg_status	 s;
 	struct msg_signal	 g;
+	struct msg_limit_result	 lr;
 	char			 msg[256];
 
 	switch (imsg->hdr.type) {
@@ -232,6 +329,15 @@ monitor_dispatch_priv(struct monitor *m, struct imsg *imsg)
 		m->exited = 1;
 		m->status = s.status;
 		monitor_finish(m, 0);
+	case IMSG_LIMIT_RESULT:
+		expect_len(imsg, sizeof(lr), "LIMIT_RESULT");
+		memcpy(&lr, imsg->data, sizeof(lr));
+		if ((lr.kind != LIMIT_CPU && lr.kind != LIMIT_NET) ||
+		    lr.status < LIMIT_APPLIED || lr.status > LIMIT_FAILED ||
+		    lr.value < 0)
+			fatalx("priv sent a bad LIMIT_RESULT");
+		limit_result(m, &lr);
+		break;
 	case IMSG_STOPPING:
 		expect_len(imsg, sizeof(g), "STOPPING");
 		memcpy(&g, imsg->data, sizeof(g));
@@ -313,7 +419,9 @@ monitor_loop(struct monitor *m, const sigset_t *waitmask)
 			    IMSG_STOP_REQUEST, 0, 0, -1, NULL, 0) == 0)
 				m->stop_sent = 1;
 		}
+		read_events(m);
 		read_logs(m);
+		take_throttling(m);
 		if (pfd[0].revents & POLLOUT && imsg_write(&m->ibuf) == -1 &&
 		    errno != EAGAIN)
 			monitor_priv_lost(m);
@@ -346,22 +454,30 @@ monitor_signals(sigset_t *waitmask)
 
 /* inotify needs a path; /proc/self/fd/N is one only while we are root
  * enough to read our own /proc entries, so before the drop. */
-static int
-watch_logs(void)
+static void
+watch_files(struct monitor *m)
 {
 	char	path[64];
-	int	fd, n;
+	int	n;
 
-	if ((fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
+	m->dirwd = -1;
+	if ((m->infd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
 		log_warn("inotify, polling the logs instead");
-		return -1;
+		return;
 	}
 	for (n = MONITOR_FD_V2VLOG; n <= MONITOR_FD_MRLOG; n++) {
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", n);
-		if (inotify_add_watch(fd, path, IN_MODIFY) == -1)
+		if (inotify_add_watch(m->infd, path, IN_MODIFY) == -1)
 			log_warn("inotify on %s", path);
 	}
-	return fd;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", MONITOR_FD_RUNDIR);
+	m->dirwd = inotify_add_watch(m->infd, path, IN_CLOSE_WRITE |
+	    IN_MOVED_TO | IN_ONLYDIR);
+	if (m->dirwd == -1) {
+		log_warn("inotify on the run directory, polling instead");
+		close(m->infd);
+		m->infd = -1;
+	}
 }
 
 void
@@ -385,7 +501,11 @@ monitor_main(int argc, char *argv[])
 		fatalx("monitor: bad arguments: %s", errstr);
 	log_init(flags & 1, flags & 2);
 
-	m.infd = watch_logs();
+	watch_files(&m);
+	/* A file written before the watch existed is read once at start. */
+	m.throttle_due = 1;
+	if ((m.ncpu = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
+		m.ncpu = 1;
 	drop_privileges(uid, gid, flags & 4);
 	monitor_signals(&waitmask);
 	if (fcntl(MONITOR_FD_SOCK, F_SETFL, O_NONBLOCK) == -1)

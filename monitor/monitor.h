@@ -48,6 +48,18 @@ void	parser_line(void *, const char *, size_t);
 void	parser_mr_line(void *, const char *, size_t);
 void	parser_success(struct parser *);
 
+/* throttle.c */
+struct limits {
+	int		has_cpu;
+	long long	cpu;		/* percent of one CPU; 0 unlimited */
+	int		has_net;
+	long long	net;		/* bytes per second; 0 unlimited */
+};
+
+int	throttle_parse(const char *, size_t, long, struct limits *, char *,
+	    size_t);
+int	throttle_take(int, long, struct limits *, char *, size_t);
+
 /* drop.c */
 void	drop_privileges(unsigned int, unsigned int, int);
 

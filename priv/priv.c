@@ -148,6 +148,40 @@ priv_reap(struct priv *p)
 	}
 }
 
+/*
+ * A limit the monitor read from the throttling file.  Only numbers in
+ * range are taken.  A direct child has no systemd unit to carry a CPU
+ * quota and no cgroup for tc to classify, so both are unavailable here.
+ */
+static void
+priv_limit(struct priv *p, struct imsg *imsg)
+{
+	struct msg_limit	 l;
+	struct msg_limit_result	 r;
+	long			 ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (imsg_datalen(imsg) != sizeof(l))
+		priv_violation(p, "LIMIT length %zu", imsg_datalen(imsg));
+	memcpy(&l, imsg->data, sizeof(l));
+	if (l.kind == LIMIT_CPU) {
+		if (l.value < 0 || l.value > 100LL * (ncpu < 1 ? 1 : ncpu))
+			priv_violation(p, "cpu limit %lld", (long long)l.value);
+	} else if (l.kind == LIMIT_NET) {
+		if (l.value < 0 || l.value > (1LL << 50))
+			priv_violation(p, "network limit %lld",
+			    (long long)l.value);
+	} else
+		priv_violation(p, "limit kind %d", l.kind);
+	if (l.pad != 0)
+		priv_violation(p, "LIMIT padding");
+	r.kind = l.kind;
+	r.value = l.value;
+	r.status = LIMIT_UNAVAILABLE;
+	log_info("%s limit %lld requested: not available for a direct child",
+	    l.kind == LIMIT_CPU ? "cpu" : "network", (long long)l.value);
+	priv_compose(p, IMSG_LIMIT_RESULT, &r, sizeof(r));
+}
+
 static void
 priv_dispatch_monitor(struct priv *p, struct imsg *imsg)
 {
@@ -155,6 +189,9 @@ priv_dispatch_monitor(struct priv *p, struct imsg *imsg)
 	size_t		len = imsg_datalen(imsg);
 
 	switch (imsg->hdr.type) {
+	case IMSG_LIMIT:
+		priv_limit(p, imsg);
+		break;
 	case IMSG_STOP_REQUEST:
 		if (len != 0)
 			priv_violation(p, "STOP_REQUEST length %zu", len);
