@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "common/imsg.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "common/state.h"
 #include "common/wrapper.h"
@@ -245,11 +246,8 @@ limit_result(struct monitor *m, const struct msg_limit_result *r)
 	dst = r->kind == LIMIT_CPU ? &m->st.thr_cpu : &m->st.thr_net;
 	switch (r->status) {
 	case LIMIT_APPLIED:
-		if (r->value == 0)
-			snprintf(buf, sizeof(buf), "unlimited");
-		else
-			snprintf(buf, sizeof(buf), "%lld%s",
-			    (long long)r->value, r->kind == LIMIT_CPU ? "%" : "");
+		limits_format(r->kind == LIMIT_CPU, r->value, buf,
+		    sizeof(buf));
 		state_setstr(dst, buf, strlen(buf));
 		log_info("%s limit now %s", what, buf);
 		break;

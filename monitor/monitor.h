@@ -49,12 +49,7 @@ void	parser_mr_line(void *, const char *, size_t);
 void	parser_success(struct parser *);
 
 /* throttle.c */
-struct limits {
-	int		has_cpu;
-	long long	cpu;		/* percent of one CPU; 0 unlimited */
-	int		has_net;
-	long long	net;		/* bytes per second; 0 unlimited */
-};
+struct limits;
 
 int	throttle_parse(const char *, size_t, long, struct limits *, char *,
 	    size_t);

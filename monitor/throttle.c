@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,74 +18,12 @@
 
 #include <jansson.h>
 
+#include "common/limits.h"
 #include "common/wrapper.h"
 #include "monitor/monitor.h"
 
 #define THROTTLE_PRIVATE	".throttle.json.reading"
 #define THROTTLE_MAX		(64 * 1024)
-#define NETWORK_MAX		(1LL << 50)	/* 1 PiB/s: far above any NIC */
-
-/* Append one problem to warn; several are joined with "; ". */
-static void __attribute__((format(printf, 3, 4)))
-addwarn(char *warn, size_t len, const char *fmt, ...)
-{
-	va_list	ap;
-	size_t	n = strlen(warn);
-
-	if (n > 0 && n + 2 < len) {
-		strlcat(warn, "; ", len);
-		n += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(warn + n, len - n, fmt, ap);
-	va_end(ap);
-}
-
-/* A whole non-negative decimal number, all of s; -1 otherwise. */
-static long long
-decimal(const char *s, size_t len, long long max)
-{
-	long long	v = 0;
-	size_t		i;
-
-	if (len == 0 || len > 18)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v > max ? -1 : v;
-}
-
-/*
- * One value: 0 for unlimited, the number, or -1 when it is not valid.
- * percent allows the "%" suffix (cpu).
- */
-static long long
-limit_value(json_t *v, int percent, long long max)
-{
-	const char	*s;
-	size_t		 len;
-	long long	 n;
-
-	if (json_is_null(v))
-		return 0;
-	if (json_is_integer(v)) {
-		n = json_integer_value(v);
-		return n >= 1 && n <= max ? n : -1;
-	}
-	if (!json_is_string(v))
-		return -1;
-	s = json_string_value(v);
-	len = json_string_length(v);
-	if (strcmp(s, "unlimited") == 0)
-		return 0;
-	if (percent && len > 0 && s[len - 1] == '%')
-		len--;
-	n = decimal(s, len, max);
-	return n >= 1 ? n : -1;
-}
 
 /*
  * Parse the file's bytes.  Valid keys are set in *l; bad ones are left
@@ -96,37 +33,19 @@ int
 throttle_parse(const char *buf, size_t len, long ncpu, struct limits *l,
     char *warn, size_t warnlen)
 {
-	json_t		*o, *v;
-	long long	 n;
+	json_t	*o;
+	char	 w[400];
 
 	memset(l, 0, sizeof(*l));
-	warn[0] = '\0';
+	warn[0] = w[0] = '\0';
 	if ((o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
 	    !json_is_object(o)) {
 		json_decref(o);
-		addwarn(warn, warnlen, "throttling file: %s", "not a JSON object");
+		snprintf(warn, warnlen, "throttling file: not a JSON object");
 		return -1;
 	}
-	if ((v = json_object_get(o, "cpu")) != NULL) {
-		if ((n = limit_value(v, 1, 100LL * ncpu)) == -1)
-			addwarn(warn, warnlen, "throttling file: %s: expected "
-			    "a percentage from 1 to 100 per CPU, or unlimited",
-			    "cpu");
-		else {
-			l->has_cpu = 1;
-			l->cpu = n;
-		}
-	}
-	if ((v = json_object_get(o, "network")) != NULL) {
-		if ((n = limit_value(v, 0, NETWORK_MAX)) == -1)
-			addwarn(warn, warnlen, "throttling file: %s: expected "
-			    "bytes per second from 1 up, or unlimited",
-			    "network");
-		else {
-			l->has_net = 1;
-			l->net = n;
-		}
-	}
+	if (limits_from_json(o, ncpu, l, w, sizeof(w)) == -1)
+		snprintf(warn, warnlen, "throttling file: %s", w);
 	json_decref(o);
 	return 0;
 }

@@ -10,8 +10,9 @@
 #include "common/wrapper.h"
 #include "priv/priv.h"
 
+/* virt-v2v is done with them: gone before the monitor writes "finished". */
 void
-cleanup_run(struct privconf *pc)
+cleanup_secrets(struct privconf *pc)
 {
 	int	i;
 
@@ -25,6 +26,12 @@ cleanup_run(struct privconf *pc)
 		if (unlinkat(pc->rundirfd, SECRETS_DIR, AT_REMOVEDIR) == -1)
 			log_warn("removing the secrets directory");
 	}
+}
+
+void
+cleanup_run(struct privconf *pc)
+{
+	cleanup_secrets(pc);
 	if (pc->lockfd != -1) {
 		unlinkat(pc->rundirfd, LOCK_NAME, 0);
 		close(pc->lockfd);

@@ -140,6 +140,7 @@ priv_reap(struct priv *p)
 			m.status = status;
 			log_info("virt-v2v (pid %ld) ended, wait status 0x%x",
 			    (long)pid, status);
+			cleanup_secrets(p->pc);
 			priv_compose(p, IMSG_V2V_EXITED, &m, sizeof(m));
 		} else if (pid == p->pc->monitor_pid) {
 			p->monitor_reaped = 1;
@@ -268,6 +269,7 @@ priv_start_v2v(struct priv *p)
 		return;
 	}
 	/* The child exits on its own; priv_reap() collects it. */
+	cleanup_secrets(p->pc);
 	me.error = error;
 	log_warnx("virt-v2v could not be started: %s", strerror(error));
 	priv_compose(p, IMSG_V2V_START_FAILED, &me, sizeof(me));

@@ -40,6 +40,7 @@ void	child_signal(pid_t, int);
 int	child_stop_wait(pid_t, int);
 
 /* cleanup.c */
+void	cleanup_secrets(struct privconf *);
 void	cleanup_run(struct privconf *);
 
 #endif

@@ -65,6 +65,31 @@ check_final() {
 	eq "$mode: run dir holds only the state" "$(ls -A "$RUNDIR")" state.json
 }
 
+# Secrets: random tokens, looked for with grep -f so that no argv of
+# ours carries them.
+TOKENS=$(mktemp /tmp/v2vw-tokens.XXXXXX)
+VMW_TOKEN=vmw-$RANDOM$RANDOM-$$ RHV_TOKEN=rhv-$RANDOM$RANDOM-$$
+printf '%s\n%s\n' "$VMW_TOKEN" "$RHV_TOKEN" >"$TOKENS"
+
+check_secrets_running() {
+	local mode=$1 f
+	if [ "$mode" = daemon ]; then
+		f=$RUNDIR/secrets/vmware_password
+		eq "$mode: secret file owner and mode" "$(stat -c '%U %a' "$f")" "vdsm 400"
+		eq "$mode: secret file holds the bare value" "$(od -An -c "$f" | tr -d ' \n')" \
+		    "$(printf %s "$VMW_TOKEN" | od -An -c | tr -d ' \n')"
+		eq "$mode: secrets directory" "$(stat -c '%U:%G %a' "$RUNDIR/secrets")" "root:kvm 710"
+	fi
+	eq "$mode: no process has a secret in its argv or environment" \
+	    "$(cat /proc/[0-9]*/cmdline /proc/[0-9]*/environ 2>/dev/null | tr '\0' '\n' | grep -cFf "$TOKENS")" 0
+}
+
+check_secrets_gone() {
+	local mode=$1
+	eq "$mode: no file the run left holds a secret" \
+	    "$(grep -rlFf "$TOKENS" "$T/log" "$T/run" | wc -l)" 0
+}
+
 # run_case MODE INPUT: start, inspect while held, release, check the end.
 run_case() {
 	local mode=$1 input=$2 out=$T/stdout.$1 rc
@@ -91,8 +116,10 @@ run_case() {
 	eq "$mode: run dir owner and mode" "$(stat -c '%U:%G %a' "$RUNDIR")" "root:kvm 2775"
 	eq "$mode: wrapper log mode" "$(stat -c '%U %a' "$WLOG")" "root 644"
 	check_procs "$mode"
+	check_secrets_running "$mode"
 	touch "$T/go.$mode"
 	check_final "$mode"
+	check_secrets_gone "$mode"
 	if [ "$mode" = foreground ]; then
 		wait "$WPID"; rc=$?
 		eq "foreground: exit status 0" $rc 0
@@ -108,11 +135,12 @@ new_env
 # rhv-upload: virt-v2v runs as vdsm.
 CONV_UID=$VDSM_UID
 run_case daemon '{"vm_name":"guest","transport_method":"vddk",
- "vmware_uri":"esx://root@192.0.2.1?no_verify=1","vmware_password":"pw-XYZ",
+ "vmware_uri":"esx://root@192.0.2.1?no_verify=1","vmware_password":"'"$VMW_TOKEN"'",
  "vmware_fingerprint":"01:02","rhv_url":"https://engine.example/ovirt-engine/api",
- "rhv_password":"rhvpw","rhv_cluster":"Default","rhv_storage":"data",
+ "rhv_password":"'"$RHV_TOKEN"'","rhv_cluster":"Default","rhv_storage":"data",
  "source_disks":["[ds1] guest/guest.vmdk"]}'
 # export domain: virt-v2v runs as root, the monitor still as vdsm.
 CONV_UID=0
 run_case foreground '{"vm_name":"guest","transport_method":"ssh","daemonize":false,
  "export_domain":"'"$T"'/ed","source_disks":["[ds1] guest/guest.vmdk"]}'
+rm -f "$TOKENS"

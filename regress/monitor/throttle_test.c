@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/limits.h"
 #include "monitor/monitor.h"
 
 struct tcase {
@@ -38,8 +39,8 @@ static const struct tcase cases[] = {
 	{ "{\"cpu\": \"x\", \"network\": \"2048\"}", 0, 0, 1, 2048,
 	    "cpu: expected" },
 	{ "{\"cpu\": \"x\", \"network\": \"y\"}", 0, 0, 0, 0,
-	    "cpu: expected a percentage from 1 to 100 per CPU, or unlimited; "
-	    "throttling file: network" },
+	    "throttling file: cpu: expected a percentage from 1 to 400 (100 "
+	    "per CPU), or unlimited; network: expected" },
 	{ "{\"memory\": \"1G\"}", 0, 0, 0, 0, "" },	/* unknown: ignored */
 	{ "{\"cpu\": \"50%\"", 0, 0, 0, 0, "not a JSON object" },
 	{ "[\"cpu\"]", 0, 0, 0, 0, "not a JSON object" },
