@@ -36,7 +36,7 @@ LIB_OBJS	= $(filter-out parent/main.o,$(PROG_OBJS))
 REGRESS_SRCS	= $(wildcard regress/*/*.c)
 REGRESS_PROGS	= $(REGRESS_SRCS:.c=)
 
-.PHONY: all check demo install clean deps check-deps
+.PHONY: all check demo bench install clean deps check-deps
 all: $(PROG)
 
 $(PROG): $(PROG_OBJS)
@@ -63,6 +63,12 @@ check: check-deps
 demo: deps
 	@$(MAKE) --no-print-directory all $(REGRESS_PROGS)
 	@bash regress/demo.sh
+
+# Speed, memory and latency of the monitor, as ratios against a baseline
+# run in the same command (regress/bench/bench.sh); never part of check.
+bench: check-deps
+	@$(MAKE) --no-print-directory all $(REGRESS_PROGS)
+	@bash regress/bench/bench.sh
 
 install: $(PROG)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8

@@ -7,12 +7,22 @@
 
 #include <stddef.h>
 
+#include "common/limits.h"
+
 #define CONF_INPUT_MAX		(1024 * 1024)
 #define CONF_STR_MAX		4096
 #define CONF_DISKS_MAX		256
+#define CONF_NETS_MAX		256
+#define CONF_DISK_PATH_MAX	1024	/* = DISK_PATH_MAX of the seeds */
 
 enum transport { TRANSPORT_SSH, TRANSPORT_VDDK };
 enum output { OUTPUT_RHV_UPLOAD, OUTPUT_EXPORT, OUTPUT_KUBEVIRT };
+
+struct netmap {
+	char		*source;
+	char		*destination;
+	char		*mac;			/* NULL: not given */
+};
 
 struct conf {
 	char		*vm_name;
@@ -21,6 +31,7 @@ struct conf {
 	char		*vmware_password;	/* secret */
 	char		*vmware_fingerprint;
 	char		*ssh_key;		/* secret */
+	int		 ssh_key_given;
 	int		 daemonize;
 	char		*output_format;
 	enum output	 output;
@@ -34,6 +45,12 @@ struct conf {
 	char		*allocation;		/* NULL: not given */
 	char		**source_disks;
 	size_t		 nsource_disks;
+	struct netmap	*netmaps;
+	size_t		 nnetmaps;
+	char		*virtio_win;		/* NULL: not given */
+	int		 install_drivers;
+	char		*luks_vault;		/* NULL: the default */
+	struct limits	 throttling;
 };
 
 int	conf_parse(const char *, size_t, struct conf *, char *, size_t);

@@ -13,17 +13,24 @@
 #define DEFAULT_VIRT_V2V	"/usr/bin/virt-v2v"
 #define DEFAULT_LOG_DIR		"/var/log/vdsm/import"
 #define DEFAULT_RUN_DIR		"/run/virt-v2v-wrapper"
+#define DEFAULT_ISO_ROOT	"/rhev/data-center/mnt"
+#define DEFAULT_SSH_AGENT	"/usr/bin/ssh-agent"
+#define DEFAULT_SSH_ADD		"/usr/bin/ssh-add"
 #define DEFAULT_USER		"vdsm"
 #define DEFAULT_GROUP		"kvm"
 
 #define RUN_PREFIX		"v2v-import-"
 #define STATE_NAME		"state.json"
 #define THROTTLE_NAME		"throttle.json"
+#define PRIVATE_SUFFIX		".private"	/* beside the run directory */
 #define LOCK_NAME		"lock"
 #define SECRETS_DIR		"secrets"
 #define SECRET_VMWARE		"vmware_password"
 #define SECRET_RHV		"rhv_password"
 #define SECRET_SSHKEY		"ssh_key"
+#define AGENT_DIR		"agent"
+#define AGENT_SOCK		"agent.sock"
+#define SECRET_LUKS		"luks_key_"	/* + the entry's index */
 
 /* Descriptors the monitor finds after its re-exec. */
 #define MONITOR_FD_SOCK		3
@@ -45,6 +52,7 @@ enum imsg_type {
 	IMSG_NONE,
 	/* priv -> monitor */
 	IMSG_DISK_SEED,		/* struct msg_disk */
+	IMSG_CONF_WARNING,	/* struct msg_text: for last_message */
 	IMSG_CONF_DONE,		/* empty: every seed has been sent */
 	IMSG_V2V_STARTED,	/* struct msg_pid */
 	IMSG_V2V_START_FAILED,	/* struct msg_errno */
@@ -62,6 +70,10 @@ enum imsg_type {
 
 struct msg_disk {
 	char		path[DISK_PATH_MAX];	/* NUL-terminated */
+};
+
+struct msg_text {
+	char		text[512];		/* NUL-terminated */
 };
 
 struct msg_pid {

@@ -284,6 +284,7 @@ monitor_dispatch_priv(struct monitor *m, struct imsg *imsg)
 	struct msg_status	 s;
 	struct msg_signal	 g;
 	struct msg_limit_result	 lr;
+	struct msg_text		 t;
 	char			 msg[256];
 
 	switch (imsg->hdr.type) {
@@ -295,6 +296,14 @@ monitor_dispatch_priv(struct monitor *m, struct imsg *imsg)
 			fatalx("priv sent a bad DISK_SEED");
 		state_add_disk(&m->st, d.path, strlen(d.path));
 		m->st.disk_count = m->st.ndisks;
+		break;
+	case IMSG_CONF_WARNING:
+		expect_len(imsg, sizeof(t), "CONF_WARNING");
+		memcpy(&t, imsg->data, sizeof(t));
+		if (m->conf_done || memchr(t.text, '\0', sizeof(t.text)) ==
+		    NULL)
+			fatalx("priv sent a bad CONF_WARNING");
+		state_message(&m->st, MSG_WARNING, t.text);
 		break;
 	case IMSG_CONF_DONE:
 		expect_len(imsg, 0, "CONF_DONE");
@@ -368,7 +377,9 @@ read_priv(struct monitor *m)
 	if ((n = imsg_read(&m->ibuf)) == -1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
-		fatal("reading from priv");
+		if (errno != ECONNRESET && errno != EPIPE)
+			fatal("reading from priv");
+		n = 0;
 	}
 	if (n == 0)
 		monitor_priv_lost(m);

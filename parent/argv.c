@@ -14,9 +14,10 @@
 #include "common/log.h"
 #include "common/wrapper.h"
 #include "parent/parent.h"
+#include "parent/vault.h"
 
 #define VDDK_LIBDIR	"/opt/vmware-vix-disklib-distrib"
-#define ARGV_MAX	128
+#define ARGV_MAX	(64 + 2 * (CONF_NETS_MAX + LUKS_MAX))
 #define ENV_MAX		64
 
 extern char	**environ;
@@ -54,6 +55,37 @@ add_input(const struct conf *cf, struct run *r, struct vec *a)
 	} else {
 		add(a, "-i"); add(a, "vmx");
 		add(a, "-it"); add(a, "ssh");
+	}
+}
+
+/* --mac keeps a NIC's MAC with its network where virt-v2v has it. */
+static void
+add_networks(const struct conf *cf, struct run *r, struct vec *a)
+{
+	const struct netmap	*m;
+	size_t			 i;
+
+	for (i = 0; i < cf->nnetmaps; i++) {
+		m = &cf->netmaps[i];
+		if (m->mac != NULL && r->cap_mac) {
+			add(a, "--mac");
+			add(a, "%s:bridge:%s", m->mac, m->destination);
+		} else {
+			add(a, "--bridge");
+			add(a, "%s:%s", m->source, m->destination);
+		}
+	}
+}
+
+static void
+add_luks(struct run *r, struct vec *a)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nluks; i++) {
+		add(a, "--key");
+		add(a, "%s:file:%s/" SECRET_LUKS "%zu", r->luks[i].device,
+		    r->secretdir, i);
 	}
 }
 
@@ -101,6 +133,10 @@ build_env(struct run *r, struct vec *e)
 	add(e, "PATH=/usr/sbin:/usr/bin:/sbin:/bin");
 	add(e, "HOME=%s", r->conv_home);
 	add(e, "LIBGUESTFS_BACKEND=direct");
+	if (r->virtio_win[0] != '\0')
+		add(e, "VIRTIO_WIN=%s", r->virtio_win);
+	if (r->agentsock[0] != '\0')
+		add(e, "SSH_AUTH_SOCK=%s", r->agentsock);
 	for (p = environ; *p != NULL; p++) {
 		if (strncmp(*p, "LIBGUESTFS_", 11) != 0 ||
 		    strncmp(*p, "LIBGUESTFS_BACKEND=", 19) == 0)
@@ -128,8 +164,12 @@ argv_build(const struct conf *cf, struct run *r)
 	add(&a, "%s", cf->vm_name);
 	add(&a, "--root");
 	add(&a, "first");
-	add(&a, "--machine-readable=file:%s", r->mr_log);
+	/* By descriptor: virt-v2v may run as root in a log directory the
+	 * conversion user owns, and must not follow a planted symlink. */
+	add(&a, "--machine-readable=file:/dev/fd/3");
 	add_input(cf, r, &a);
+	add_networks(cf, r, &a);
+	add_luks(r, &a);
 	add_output(cf, r, &a);
 	build_env(r, &e);
 	r->argv = a.v;

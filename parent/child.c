@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <paths.h>
 #include <signal.h>
 #include <string.h>
@@ -18,8 +17,9 @@
 #include "common/wrapper.h"
 #include "parent/parent.h"
 
-#define CHILD_FD_GO	3
-#define CHILD_FD_EXEC	4
+#define CHILD_FD_MRLOG	3	/* kept: --machine-readable=file:/dev/fd/3 */
+#define CHILD_FD_GO	4
+#define CHILD_FD_EXEC	5
 
 static __attribute__((noreturn)) void
 child_fail(int execfd, int error)
@@ -35,35 +35,25 @@ child_fail(int execfd, int error)
 static int
 child_fds(const struct run *r, int go, int ex)
 {
-	int	null, tgo, tex, tlog;
+	int	null, tgo, tex, tlog, tmr;
 
 	if ((null = open(_PATH_DEVNULL, O_RDONLY)) == -1)
 		return -1;
 	/* Out of the way first, so that no dup2 below hits a source. */
 	if ((tgo = fcntl(go, F_DUPFD, 10)) == -1 ||
 	    (tex = fcntl(ex, F_DUPFD, 10)) == -1 ||
-	    (tlog = fcntl(r->v2vlogfd, F_DUPFD, 10)) == -1)
+	    (tlog = fcntl(r->v2vlogfd, F_DUPFD, 10)) == -1 ||
+	    (tmr = fcntl(r->mrlogfd, F_DUPFD, 10)) == -1)
 		return -1;
 	if (dup2(null, STDIN_FILENO) == -1 ||
 	    dup2(tlog, STDOUT_FILENO) == -1 ||
 	    dup2(tlog, STDERR_FILENO) == -1 ||
+	    dup2(tmr, CHILD_FD_MRLOG) == -1 ||
 	    dup2(tgo, CHILD_FD_GO) == -1 ||
 	    dup2(tex, CHILD_FD_EXEC) == -1 ||
 	    fcntl(CHILD_FD_EXEC, F_SETFD, FD_CLOEXEC) == -1)
 		return -1;
 	closefrom(CHILD_FD_EXEC + 1);
-	return 0;
-}
-
-static int
-child_creds(const struct run *r)
-{
-	if (!r->root)
-		return 0;
-	if (setgroups(1, &r->conv_gid) == -1 ||
-	    setresgid(r->conv_gid, r->conv_gid, r->conv_gid) == -1 ||
-	    setresuid(r->conv_uid, r->conv_uid, r->conv_uid) == -1)
-		return -1;
 	return 0;
 }
 
@@ -90,7 +80,7 @@ child_run(const struct run *r, pid_t priv, int go, int ex)
 	if (child_fds(r, go, ex) == -1)
 		child_fail(ex, errno);
 	umask(022);
-	if (child_creds(r) == -1)
+	if (creds_drop(r) == -1)
 		child_fail(CHILD_FD_EXEC, errno);
 	/* After the credential change, which would clear it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1)

@@ -44,6 +44,12 @@ env_load(struct env *e, char *err, size_t errlen)
 {
 	if (env_get("V2V_WRAPPER_VIRT_V2V", DEFAULT_VIRT_V2V, 1,
 	    &e->virt_v2v, err, errlen) == -1 ||
+	    env_get("V2V_WRAPPER_ISO_ROOT", DEFAULT_ISO_ROOT, 1,
+	    &e->iso_root, err, errlen) == -1 ||
+	    env_get("V2V_WRAPPER_SSH_AGENT", DEFAULT_SSH_AGENT, 1,
+	    &e->ssh_agent, err, errlen) == -1 ||
+	    env_get("V2V_WRAPPER_SSH_ADD", DEFAULT_SSH_ADD, 1,
+	    &e->ssh_add, err, errlen) == -1 ||
 	    env_get("V2V_WRAPPER_LOG_DIR", DEFAULT_LOG_DIR, 1,
 	    &e->log_dir, err, errlen) == -1 ||
 	    env_get("V2V_WRAPPER_RUN_DIR", DEFAULT_RUN_DIR, 1,

@@ -25,8 +25,9 @@
 static __attribute__((noreturn)) void
 usage(void)
 {
-	fprintf(stderr, "usage: virt-v2v-wrapper [-v] < input.json\n"
-	    "       virt-v2v-wrapper --version\n");
+	fprintf(stderr, "usage: virt-v2v-wrapper [-nv] < input.json\n"
+	    "       virt-v2v-wrapper --checks | --check-rhv-guest-tools | "
+	    "--version\n");
 	exit(1);
 }
 
@@ -35,8 +36,10 @@ init_run(struct run *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->basefd = r->logdirfd = r->rundirfd = r->secretdirfd = -1;
+	r->privdirfd = r->mrlogfd = -1;
 	r->lockfd = r->v2vlogfd = r->v2vlogrfd = r->mrlogrfd = -1;
 	r->logfd = -1;
+	r->agent_pid = -1;
 	r->root = geteuid() == 0;
 }
 
@@ -49,8 +52,15 @@ parse_args(int argc, char *argv[], struct run *r)
 		if (strcmp(argv[i], "--version") == 0) {
 			printf("virt-v2v-wrapper %s\n", WRAPPER_VERSION);
 			exit(0);
-		} else if (strcmp(argv[i], "-v") == 0)
+		} else if (strcmp(argv[i], "--checks") == 0) {
+			printf("rhv-guest-tools\n");
+			exit(0);
+		} else if (strcmp(argv[i], "--check-rhv-guest-tools") == 0)
+			exit(check_guest_tools());
+		else if (strcmp(argv[i], "-v") == 0)
 			r->verbose = 1;
+		else if (strcmp(argv[i], "-n") == 0)
+			r->dry_run = 1;
 		else
 			usage();
 	}
@@ -92,9 +102,7 @@ load_input(struct conf *cf, struct run *r)
 	}
 	explicit_bzero(buf, len);
 	free(buf);
-	if (env_load(&r->env, err, sizeof(err)) == -1 ||
-	    users_resolve(cf, r, err, sizeof(err)) == -1 ||
-	    setup_check(r, err, sizeof(err)) == -1)
+	if (validate(cf, r, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 }
 
@@ -113,6 +121,35 @@ prepare(struct conf *cf, struct run *r)
 	    getuid(), r->tag);
 	log_info("state file %s, virt-v2v log %s", r->state_file,
 	    r->v2v_log);
+}
+
+/*
+ * After the stdout line an error is no longer an exit status but the
+ * state file's: failed, finished, and why.
+ */
+static __attribute__((noreturn)) void
+fail_early(const struct conf *cf, struct run *r, int readyfd,
+    const char *msg)
+{
+	char	c = READY_BYTE;
+
+	log_warnx("%s", msg);
+	agent_stop(r);
+	setup_finish(r);
+	if (setup_state(cf, r, msg) == -1)
+		log_warn("writing the state file");
+	if (readyfd != -1 && write(readyfd, &c, 1) != 1)
+		log_warn("telling the first process");
+	exit(2);
+}
+
+static void
+start_agent(const struct conf *cf, struct run *r, int readyfd)
+{
+	char	err[512];
+
+	if (agent_start(cf, r, err, sizeof(err)) == -1)
+		fail_early(cf, r, readyfd, err);
 }
 
 int
@@ -134,6 +171,10 @@ main(int argc, char *argv[])
 	log_init(1, r.verbose);
 
 	load_input(&cf, &r);
+	if (r.dry_run) {
+		dry_run(&cf, &r);
+		exit(0);
+	}
 	prepare(&cf, &r);
 	if (cf.daemonize) {
 		switch (daemon_detach(&readyfd)) {
@@ -146,5 +187,6 @@ main(int argc, char *argv[])
 		}
 	} else
 		print_paths(&r);
+	start_agent(&cf, &r, readyfd);
 	start(&cf, &r, readyfd);
 }

@@ -9,8 +9,16 @@
 
 struct conf;
 
+struct luks_key;
+
+#define LUKS_MAX	64
+#define SECRETS_MAX	(3 + LUKS_MAX)
+
 struct env {
 	const char	*virt_v2v;
+	const char	*iso_root;
+	const char	*ssh_agent;
+	const char	*ssh_add;
 	const char	*log_dir;
 	const char	*run_dir;
 	const char	*user;
@@ -20,6 +28,7 @@ struct env {
 struct run {
 	int		 root;		/* the caller is uid 0 */
 	int		 verbose;
+	int		 dry_run;		/* -n */
 	struct env	 env;
 	char		 tag[64];
 	char		 rundir[PATH_MAX];
@@ -28,6 +37,7 @@ struct run {
 	char		 wrapper_log[PATH_MAX];
 	char		 state_file[PATH_MAX];
 	char		 throttle_file[PATH_MAX];
+	char		 privdir[PATH_MAX];
 	char		 secretdir[PATH_MAX];
 	/* who runs virt-v2v, who runs the monitor */
 	uid_t		 conv_uid;
@@ -39,16 +49,29 @@ struct run {
 	int		 basefd;
 	int		 logdirfd;
 	int		 rundirfd;
+	int		 privdirfd;
 	int		 secretdirfd;
 	int		 lockfd;
 	int		 v2vlogfd;	/* write side, for virt-v2v */
 	int		 v2vlogrfd;	/* read side, for the monitor */
+	int		 mrlogfd;	/* write side, virt-v2v's fd 3 */
 	int		 mrlogrfd;
 	int		 logfd;
 	/* what has been created, for undo on failure */
-	int		 made_rundir, made_logs, made_secretdir;
+	int		 made_rundir, made_privdir, made_logs, made_secretdir;
 	int		 nsecrets;
-	const char	*secrets[3];
+	char		*secrets[SECRETS_MAX];
+	/* what validation found */
+	int		 cap_mac;	/* virt-v2v has --mac */
+	char		 virtio_win[PATH_MAX];	/* "" for none */
+	struct luks_key	*luks;
+	size_t		 nluks;
+	char		 warning[512];	/* for last_message, "" for none */
+	/* the ssh-agent of an ssh transport */
+	char		 agentdir[PATH_MAX];
+	char		 agentsock[PATH_MAX];
+	pid_t		 agent_pid;
+	int		 made_agentdir;
 	/* the virt-v2v command, built in code */
 	char		**argv;
 	char		**envp;
@@ -63,15 +86,42 @@ char	*input_read(int, size_t *, char *, size_t);
 /* users.c */
 int	 users_resolve(const struct conf *, struct run *, char *, size_t);
 
+/* probe.c */
+int	 probe_caps(struct run *, char *, size_t);
+
+/* agent.c */
+int	 agent_paths(struct run *);
+int	 agent_start(const struct conf *, struct run *, char *, size_t);
+void	 agent_stop(struct run *);
+
+/* validate.c */
+int	 validate(const struct conf *, struct run *, char *, size_t);
+int	 check_guest_tools(void);
+
+/* dryrun.c */
+void	 dry_run(const struct conf *, struct run *);
+
 /* setup.c */
 int	 setup_check(struct run *, char *, size_t);
+int	 setup_paths(struct run *);
+int	 setup_state(const struct conf *, struct run *, const char *);
 int	 setup_create(const struct conf *, struct run *, char *, size_t);
 void	 setup_undo(struct run *);
+void	 setup_finish(struct run *);
 void	 setup_closeall(struct run *);
 
 /* argv.c */
 void	 argv_build(const struct conf *, struct run *);
 void	 argv_free(struct run *);
+
+/* run.c */
+int	 creds_drop(const struct run *);
+pid_t	 run_spawn(const struct run *, char *const [], char *const [], int *);
+int	 run_read(int, char *, size_t, const char *, long long);
+int	 run_wait(pid_t, long long, int *);
+int	 run_capture(const struct run *, char *const [], char *const [], int,
+	    char *, size_t, char *, size_t);
+long long run_now_ms(void);
 
 /* child.c */
 pid_t	 child_fork(const struct run *, int *, int *);

@@ -1,6 +1,14 @@
 /*
  * The run's files, made by the parent while it is still the caller (root
- * on a host).  Everything is created with openat/mkdirat relative to a
+ * on a host).  Two directories per run under the base:
+ *   v2v-import-TAG/          root:kvm 2775: the state file (the monitor
+ *                            replaces it through the group) and the
+ *                            caller's throttling file;
+ *   v2v-import-TAG.private/  root 0711: the lock, secrets/ and the
+ *                            ssh-agent's directory, out of reach of the
+ *                            kvm group, whose members could otherwise
+ *                            rename root's files in the group-writable
+ *                            run directory.  Everything is created with openat/mkdirat relative to a
  * directory descriptor, O_EXCL and O_NOFOLLOW, in directories that group
  * and other cannot write, and gets its owner and mode explicitly
  * (DESIGN.md section 4).  On failure setup_undo() removes all of it.
@@ -22,6 +30,7 @@
 #include "common/state.h"
 #include "common/wrapper.h"
 #include "parent/parent.h"
+#include "parent/vault.h"
 
 #define ERR(...)	do { snprintf(err, errlen, __VA_ARGS__); \
 			    return -1; } while (0)
@@ -47,6 +56,7 @@ int
 setup_check(struct run *r, char *err, size_t errlen)
 {
 	struct stat	sb;
+	int		made;
 
 	if (stat(r->env.virt_v2v, &sb) == -1)
 		ERR("virt-v2v %s: %s (install virt-v2v, or set "
@@ -56,11 +66,18 @@ setup_check(struct run *r, char *err, size_t errlen)
 	if ((r->logdirfd = opendir_safe("log directory", r->env.log_dir,
 	    err, errlen)) == -1)
 		return -1;
-	if (mkdir(r->env.run_dir, 0755) == -1 && errno != EEXIST)
+	made = mkdir(r->env.run_dir, 0755) == 0;
+	if (!made && errno != EEXIST)
 		ERR("run directory %s: %s", r->env.run_dir, strerror(errno));
 	if ((r->basefd = opendir_safe("run directory", r->env.run_dir,
 	    err, errlen)) == -1)
 		return -1;
+	/* umask 077 made it 0700; virt-v2v, as another user, must reach
+	 * its secret files below it. */
+	if (made && fchmod(r->basefd, 0755) == -1)
+		ERR("run directory %s: %s", r->env.run_dir, strerror(errno));
+	if (fstat(r->basefd, &sb) == -1 || (r->root && sb.st_uid != 0))
+		ERR("run directory %s: must be owned by root", r->env.run_dir);
 	return 0;
 }
 
@@ -134,7 +151,8 @@ make_paths(struct run *r)
 
 	if (pathf(r->rundir, "%s/" RUN_PREFIX "%s", r->env.run_dir,
 	    r->tag) == -1 ||
-	    pathf(r->secretdir, "%s/" SECRETS_DIR, r->rundir) == -1 ||
+	    pathf(r->privdir, "%s" PRIVATE_SUFFIX, r->rundir) == -1 ||
+	    pathf(r->secretdir, "%s/" SECRETS_DIR, r->privdir) == -1 ||
 	    pathf(r->state_file, "%s/" STATE_NAME, r->rundir) == -1 ||
 	    pathf(r->throttle_file, "%s/" THROTTLE_NAME, r->rundir) == -1 ||
 	    pathf(r->v2v_log, "%s/" RUN_PREFIX "%s.log", ld, r->tag) == -1 ||
@@ -164,7 +182,9 @@ write_secret(struct run *r, const char *name, const char *value)
 	    r->conv_gid, r->root);
 	if (fd == -1)
 		return -1;
-	r->secrets[r->nsecrets++] = name;
+	if ((r->secrets[r->nsecrets] = strdup(name)) == NULL)
+		fatal("strdup");
+	r->nsecrets++;
 	/* No trailing newline: virt-v2v takes the file's bytes as is. */
 	n = write(fd, value, len);
 	close(fd);
@@ -178,7 +198,10 @@ write_secret(struct run *r, const char *name, const char *value)
 static int
 make_secrets(const struct conf *cf, struct run *r)
 {
-	r->secretdirfd = mkdir_owned(r->rundirfd, SECRETS_DIR, r->root ?
+	char	name[32];
+	size_t	i;
+
+	r->secretdirfd = mkdir_owned(r->privdirfd, SECRETS_DIR, r->root ?
 	    0710 : 0700, r->conv_gid, r->root);
 	if (r->secretdirfd == -1)
 		return -1;
@@ -192,7 +215,21 @@ make_secrets(const struct conf *cf, struct run *r)
 	if (cf->ssh_key != NULL &&
 	    write_secret(r, SECRET_SSHKEY, cf->ssh_key) == -1)
 		return -1;
+	for (i = 0; i < r->nluks; i++) {
+		snprintf(name, sizeof(name), SECRET_LUKS "%zu", i);
+		if (write_secret(r, name, r->luks[i].key) == -1)
+			return -1;
+	}
 	return 0;
+}
+
+static int
+reopen_rdonly(int fd)
+{
+	char	path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
 /* made_logs has a bit per log file, so undo never removes another's. */
@@ -212,19 +249,22 @@ make_logs(struct run *r)
 		r->made_logs |= 1 << i;
 	}
 	r->v2vlogfd = fds[0];
-	close(fds[1]);
+	r->mrlogfd = fds[1];
 	r->logfd = fds[2];
-	r->v2vlogrfd = openat(r->logdirfd, base(r->v2v_log), O_RDONLY |
-	    O_NOFOLLOW | O_CLOEXEC);
-	r->mrlogrfd = openat(r->logdirfd, base(r->mr_log), O_RDONLY |
-	    O_NOFOLLOW | O_CLOEXEC);
-	if (r->v2vlogrfd == -1 || r->mrlogrfd == -1)
+	/* The log directory may be the conversion user's: reopen the very
+	 * files we made, never a name someone may have swapped since. */
+	if ((r->v2vlogrfd = reopen_rdonly(r->v2vlogfd)) == -1 ||
+	    (r->mrlogrfd = reopen_rdonly(r->mrlogfd)) == -1)
 		return -1;
 	return 0;
 }
 
-static int
-first_state(const struct conf *cf, struct run *r)
+/*
+ * The first state file; with failmsg, also the last one of a run that
+ * ended before virt-v2v could start.
+ */
+int
+setup_state(const struct conf *cf, struct run *r, const char *failmsg)
 {
 	struct state	st;
 	size_t		i;
@@ -235,32 +275,69 @@ first_state(const struct conf *cf, struct run *r)
 		state_add_disk(&st, cf->source_disks[i],
 		    strlen(cf->source_disks[i]));
 	st.disk_count = cf->nsource_disks;
+	if (r->warning[0] != '\0')
+		state_message(&st, MSG_WARNING, r->warning);
+	if (failmsg != NULL) {
+		state_message(&st, MSG_ERROR, failmsg);
+		st.failed = st.finished = 1;
+	}
 	rv = state_write(r->rundirfd, &st);
 	state_free(&st);
 	return rv;
 }
 
 int
-setup_create(const struct conf *cf, struct run *r, char *err, size_t errlen)
+setup_paths(struct run *r)
 {
 	make_tag(r);
-	if (make_paths(r) == -1)
+	return make_paths(r);
+}
+
+int
+setup_create(const struct conf *cf, struct run *r, char *err, size_t errlen)
+{
+	if (setup_paths(r) == -1)
 		ERR("the log or run directory path is too long");
 	r->rundirfd = mkdir_owned(r->basefd, base(r->rundir), r->root ?
 	    02775 : 0755, r->mon_gid, r->root);
 	if (r->rundirfd == -1)
 		ERR("run directory %s: %s", r->rundir, strerror(errno));
 	r->made_rundir = 1;
-	r->lockfd = mkfile(r->rundirfd, LOCK_NAME, O_RDWR, 0600, 0, 0, 0);
+	r->privdirfd = mkdir_owned(r->basefd, base(r->privdir), 0711, 0, 0);
+	if (r->privdirfd == -1)
+		ERR("private directory %s: %s", r->privdir, strerror(errno));
+	r->made_privdir = 1;
+	r->lockfd = mkfile(r->privdirfd, LOCK_NAME, O_RDWR, 0600, 0, 0, 0);
 	if (r->lockfd == -1 || flock(r->lockfd, LOCK_EX | LOCK_NB) == -1)
 		ERR("lock in %s: %s", r->rundir, strerror(errno));
 	if (make_secrets(cf, r) == -1)
 		ERR("secret files in %s: %s", r->secretdir, strerror(errno));
 	if (make_logs(r) == -1)
 		ERR("log files in %s: %s", r->env.log_dir, strerror(errno));
-	if (first_state(cf, r) == -1)
+	if (setup_state(cf, r, NULL) == -1)
 		ERR("state file %s: %s", r->state_file, strerror(errno));
 	return 0;
+}
+
+/* A run that ends before priv: secrets and lock go, logs and state stay. */
+void
+setup_finish(struct run *r)
+{
+	int	i;
+
+	for (i = 0; i < r->nsecrets; i++) {
+		unlinkat(r->secretdirfd, r->secrets[i], 0);
+		free(r->secrets[i]);
+	}
+	r->nsecrets = 0;
+	if (r->made_secretdir)
+		unlinkat(r->privdirfd, SECRETS_DIR, AT_REMOVEDIR);
+	r->made_secretdir = 0;
+	if (r->made_privdir) {
+		unlinkat(r->privdirfd, LOCK_NAME, 0);
+		unlinkat(r->basefd, base(r->privdir), AT_REMOVEDIR);
+	}
+	r->made_privdir = 0;
 }
 
 /* Remove what setup_create made; used when the run cannot start. */
@@ -269,14 +346,19 @@ setup_undo(struct run *r)
 {
 	int	i;
 
-	for (i = 0; i < r->nsecrets; i++)
+	for (i = 0; i < r->nsecrets; i++) {
 		unlinkat(r->secretdirfd, r->secrets[i], 0);
+		free(r->secrets[i]);
+	}
 	r->nsecrets = 0;
 	if (r->made_secretdir)
-		unlinkat(r->rundirfd, SECRETS_DIR, AT_REMOVEDIR);
+		unlinkat(r->privdirfd, SECRETS_DIR, AT_REMOVEDIR);
+	if (r->made_privdir) {
+		unlinkat(r->privdirfd, LOCK_NAME, 0);
+		unlinkat(r->basefd, base(r->privdir), AT_REMOVEDIR);
+	}
 	if (r->made_rundir) {
 		unlinkat(r->rundirfd, STATE_NAME, 0);
-		unlinkat(r->rundirfd, LOCK_NAME, 0);
 		unlinkat(r->basefd, base(r->rundir), AT_REMOVEDIR);
 	}
 	if (r->made_logs & 1)
@@ -285,5 +367,6 @@ setup_undo(struct run *r)
 		unlinkat(r->logdirfd, base(r->mr_log), 0);
 	if (r->made_logs & 4)
 		unlinkat(r->logdirfd, base(r->wrapper_log), 0);
-	r->made_secretdir = r->made_rundir = r->made_logs = 0;
+	r->made_secretdir = r->made_rundir = r->made_privdir = 0;
+	r->made_logs = 0;
 }

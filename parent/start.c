@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <fcntl.h>
+#include <paths.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,15 +30,26 @@ monitor_exec(const struct run *r, int sock, int foreground)
 	char		*envp[] = { NULL };
 	int		 src[] = { sock, r->rundirfd, r->v2vlogrfd,
 			    r->mrlogrfd, r->logfd };
-	int		 tmp[5], i;
+	int		 tmp[5], i, null;
 	sigset_t	 none;
 
 	snprintf(uid, sizeof(uid), "%u", r->mon_uid);
 	snprintf(gid, sizeof(gid), "%u", r->mon_gid);
-	snprintf(fl, sizeof(fl), "%d", (foreground ? 1 : 0) |
+	snprintf(fl, sizeof(fl), "%d", 0 |
 	    (r->verbose ? 2 : 0) | (r->root ? 4 : 0));
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/*
+	 * Nothing of the caller's: not its stdin (the input with the
+	 * secrets, when it is a file), not its terminal (TIOCSTI), not its
+	 * session.  The monitor logs to the wrapper log only.
+	 */
+	if ((null = open(_PATH_DEVNULL, O_RDWR)) == -1 ||
+	    dup2(null, STDIN_FILENO) == -1 || dup2(null, STDOUT_FILENO) == -1 ||
+	    dup2(null, STDERR_FILENO) == -1)
+		fatal("%s", _PATH_DEVNULL);
+	if (setsid() == -1 || chdir("/") == -1)
+		fatal("setsid");
 	for (i = 0; i < 5; i++)
 		if ((tmp[i] = fcntl(src[i], F_DUPFD, 16)) == -1)
 			fatal("fcntl F_DUPFD");
@@ -66,8 +78,8 @@ monitor_fork(const struct run *r, int sock, int foreground)
 static void
 close_setup_fds(struct run *r)
 {
-	int	*fds[] = { &r->basefd, &r->logdirfd, &r->v2vlogfd,
-		    &r->v2vlogrfd, &r->mrlogrfd };
+	int	*fds[] = { &r->logdirfd, &r->v2vlogfd, &r->v2vlogrfd,
+		    &r->mrlogrfd, &r->mrlogfd };
 	size_t	 i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
@@ -99,6 +111,9 @@ start(const struct conf *cf, struct run *r, int readyfd)
 	pc.sock = sp[0];
 	pc.readyfd = readyfd;
 	pc.rundirfd = r->rundirfd;
+	pc.privdirfd = r->privdirfd;
+	pc.basefd = r->basefd;
+	pc.privname = strrchr(r->privdir, '/') + 1;
 	pc.secretdirfd = r->secretdirfd;
 	pc.lockfd = r->lockfd;
 	pc.root = r->root;
@@ -107,5 +122,11 @@ start(const struct conf *cf, struct run *r, int readyfd)
 	pc.nsecrets = r->nsecrets;
 	pc.disks = cf->source_disks;
 	pc.ndisks = cf->nsource_disks;
+	pc.warning = r->warning;
+	pc.agent_pid = r->agent_pid;
+	pc.has_cpu = cf->throttling.has_cpu;
+	pc.cpu = cf->throttling.cpu;
+	pc.has_net = cf->throttling.has_net;
+	pc.net = cf->throttling.net;
 	priv_main(&pc);
 }

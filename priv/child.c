@@ -48,6 +48,22 @@ child_signal(pid_t pid, int sig)
 		log_warn("kill %ld %s", (long)pid, strsignal(sig));
 }
 
+/* Wait up to grace seconds for pid to end by itself, then stop it. */
+void
+child_stop_wait_for(pid_t pid, int grace)
+{
+	struct timespec	 nap = { 0, 10 * 1000 * 1000 };
+	time_t		 deadline = time(NULL) + grace;
+	int		 status;
+
+	while (time(NULL) < deadline) {
+		if (waitpid(pid, &status, WNOHANG) != 0)
+			return;
+		nanosleep(&nap, NULL);
+	}
+	child_stop_wait(pid, grace);
+}
+
 /*
  * Stop pid and wait for it, outside the main loop (the monitor is gone):
  * TERM first, so that virt-v2v removes its temporary files, then KILL

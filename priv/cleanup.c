@@ -4,17 +4,27 @@
  * lock, whose presence marks a run that still has something to clean.
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "common/wrapper.h"
 #include "priv/priv.h"
 
-/* virt-v2v is done with them: gone before the monitor writes "finished". */
+/* virt-v2v is done with them: gone before the monitor writes "finished".
+ * The ssh-agent holds a key too, so it goes with them. */
 void
 cleanup_secrets(struct privconf *pc)
 {
 	int	i;
+
+	if (pc->agent_pid > 0) {
+		/* It removes its socket on SIGTERM; wait for that. */
+		child_stop_wait(pc->agent_pid, 5);
+		pc->agent_pid = -1;
+		if (unlinkat(pc->privdirfd, AGENT_DIR, AT_REMOVEDIR) == -1)
+			log_warn("removing the ssh-agent directory");
+	}
 
 	for (i = 0; i < pc->nsecrets; i++)
 		if (unlinkat(pc->secretdirfd, pc->secrets[i], 0) == -1)
@@ -23,7 +33,7 @@ cleanup_secrets(struct privconf *pc)
 	if (pc->secretdirfd != -1) {
 		close(pc->secretdirfd);
 		pc->secretdirfd = -1;
-		if (unlinkat(pc->rundirfd, SECRETS_DIR, AT_REMOVEDIR) == -1)
+		if (unlinkat(pc->privdirfd, SECRETS_DIR, AT_REMOVEDIR) == -1)
 			log_warn("removing the secrets directory");
 	}
 }
@@ -33,8 +43,10 @@ cleanup_run(struct privconf *pc)
 {
 	cleanup_secrets(pc);
 	if (pc->lockfd != -1) {
-		unlinkat(pc->rundirfd, LOCK_NAME, 0);
+		unlinkat(pc->privdirfd, LOCK_NAME, 0);
 		close(pc->lockfd);
 		pc->lockfd = -1;
+		if (unlinkat(pc->basefd, pc->privname, AT_REMOVEDIR) == -1)
+			log_warn("removing %s", pc->privname);
 	}
 }

@@ -145,20 +145,37 @@ priv_reap(struct priv *p)
 		} else if (pid == p->pc->monitor_pid) {
 			p->monitor_reaped = 1;
 			log_debug("monitor (pid %ld) ended", (long)pid);
+		} else if (pid == p->pc->agent_pid) {
+			/* Never signal a pid that may be reused. */
+			p->pc->agent_pid = -1;
+			log_warnx("the ssh-agent ended early");
 		}
 	}
 }
 
 /*
- * A limit the monitor read from the throttling file.  Only numbers in
- * range are taken.  A direct child has no systemd unit to carry a CPU
- * quota and no cgroup for tc to classify, so both are unavailable here.
+ * Apply a limit, from the input or the monitor, and tell the monitor
+ * how it went.  A direct child has no systemd unit to carry a CPU quota
+ * and no cgroup for tc to classify, so both are unavailable here.
  */
+static void
+priv_apply_limit(struct priv *p, int kind, long long value)
+{
+	struct msg_limit_result	r;
+
+	r.kind = kind;
+	r.value = value;
+	r.status = LIMIT_UNAVAILABLE;
+	log_info("%s limit %lld requested: not available for a direct child",
+	    kind == LIMIT_CPU ? "cpu" : "network", value);
+	priv_compose(p, IMSG_LIMIT_RESULT, &r, sizeof(r));
+}
+
+/* A limit the monitor read from the throttling file: numbers in range. */
 static void
 priv_limit(struct priv *p, struct imsg *imsg)
 {
 	struct msg_limit	 l;
-	struct msg_limit_result	 r;
 	long			 ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	if (imsg_datalen(imsg) != sizeof(l))
@@ -175,12 +192,7 @@ priv_limit(struct priv *p, struct imsg *imsg)
 		priv_violation(p, "limit kind %d", l.kind);
 	if (l.pad != 0)
 		priv_violation(p, "LIMIT padding");
-	r.kind = l.kind;
-	r.value = l.value;
-	r.status = LIMIT_UNAVAILABLE;
-	log_info("%s limit %lld requested: not available for a direct child",
-	    l.kind == LIMIT_CPU ? "cpu" : "network", (long long)l.value);
-	priv_compose(p, IMSG_LIMIT_RESULT, &r, sizeof(r));
+	priv_apply_limit(p, l.kind, l.value);
 }
 
 static void
@@ -208,7 +220,9 @@ priv_dispatch_monitor(struct priv *p, struct imsg *imsg)
 			priv_violation(p, "MONITOR_DONE while %s",
 			    p->v2v_running ? "virt-v2v runs" : "done");
 		p->monitor_done = 1;
-		p->failed = m.failed;
+		/* priv knows how virt-v2v ended: the monitor cannot hide it. */
+		p->failed = m.failed || !p->v2v_started || p->stopping ||
+		    !WIFEXITED(p->v2v_status) || WEXITSTATUS(p->v2v_status) != 0;
 		break;
 	default:
 		priv_violation(p, "unknown message type %u", imsg->hdr.type);
@@ -224,7 +238,11 @@ priv_read_monitor(struct priv *p)
 	if ((n = imsg_read(&p->ibuf)) == -1) {
 		if (errno == EAGAIN || errno == EINTR)
 			return;
-		priv_violation(p, "read: %s", strerror(errno));
+		/* A monitor that died with our message unread: gone, not
+		 * hostile. */
+		if (errno != ECONNRESET && errno != EPIPE)
+			priv_violation(p, "read: %s", strerror(errno));
+		n = 0;
 	}
 	if (n == 0) {
 		p->monitor_eof = 1;
@@ -244,12 +262,18 @@ static void
 priv_send_seeds(struct priv *p)
 {
 	struct msg_disk	m;
+	struct msg_text	t;
 	size_t		i;
 
 	for (i = 0; i < p->pc->ndisks; i++) {
 		memset(&m, 0, sizeof(m));
 		strlcpy(m.path, p->pc->disks[i], sizeof(m.path));
 		priv_compose(p, IMSG_DISK_SEED, &m, sizeof(m));
+	}
+	if (p->pc->warning != NULL && p->pc->warning[0] != '\0') {
+		memset(&t, 0, sizeof(t));
+		strlcpy(t.text, p->pc->warning, sizeof(t.text));
+		priv_compose(p, IMSG_CONF_WARNING, &t, sizeof(t));
 	}
 	priv_compose(p, IMSG_CONF_DONE, NULL, 0);
 }
@@ -266,6 +290,11 @@ priv_start_v2v(struct priv *p)
 		mp.pid = p->pc->child_pid;
 		log_info("virt-v2v started, pid %ld", (long)mp.pid);
 		priv_compose(p, IMSG_V2V_STARTED, &mp, sizeof(mp));
+		/* The input's throttling, right after the start. */
+		if (p->pc->has_cpu)
+			priv_apply_limit(p, LIMIT_CPU, p->pc->cpu);
+		if (p->pc->has_net)
+			priv_apply_limit(p, LIMIT_NET, p->pc->net);
 		return;
 	}
 	/* The child exits on its own; priv_reap() collects it. */
@@ -385,6 +414,9 @@ priv_main(struct privconf *pc)
 		priv_poll(&p, &waitmask);
 	}
 	cleanup_run(pc);
+	/* No process of the run outlives priv. */
+	if (!p.monitor_reaped)
+		child_stop_wait_for(pc->monitor_pid, 5);
 	log_info("run ended, %s", p.failed ? "failed" : "succeeded");
 	exit(p.failed ? 2 : 0);
 }

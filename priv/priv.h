@@ -17,14 +17,21 @@ struct privconf {
 	int		  execfd;	/* CLOEXEC pipe: errno if exec failed */
 	int		  readyfd;	/* to the first process, or -1 */
 	int		  rundirfd;
+	int		  privdirfd;	/* lock, secrets/, agent/ */
+	const char	 *privname;	/* its name in the base directory */
+	int		  basefd;
 	int		  secretdirfd;
 	int		  lockfd;
 	int		  root;
 	int		  foreground;
-	const char	**secrets;
+	char		**secrets;
 	int		  nsecrets;
 	char		**disks;	/* source_disks, for the seeds */
 	size_t		  ndisks;
+	const char	 *warning;	/* "" or a warning for the state */
+	pid_t		  agent_pid;	/* the ssh-agent, or -1 */
+	int		  has_cpu, has_net;	/* the input's throttling */
+	long long	  cpu, net;
 };
 
 /* priv.c */
@@ -38,6 +45,7 @@ void	caps_drop(void);
 int	child_release(struct privconf *);
 void	child_signal(pid_t, int);
 int	child_stop_wait(pid_t, int);
+void	child_stop_wait_for(pid_t, int);
 
 /* cleanup.c */
 void	cleanup_secrets(struct privconf *);

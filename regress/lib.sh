@@ -44,9 +44,14 @@ new_env() {
 	export V2V_WRAPPER_LOG_DIR=$T/log V2V_WRAPPER_RUN_DIR=$T/run
 	export V2V_WRAPPER_VIRT_V2V=$T/virt-v2v
 	trap 'cleanup_env' EXIT
+	# A throwaway key for the ssh transport's real ssh-agent; KEY is
+	# the input's "ssh_key" member, JSON-quoted.
+	ssh-keygen -q -t ed25519 -N '' -C v2vw-test -f "$T/id" >/dev/null
+	KEY=$(jq -Rs . <"$T/id")
 }
 
 cleanup_env() {
+	[ -n "${KEEP_T:-}" ] && return
 	[ -n "${T:-}" ] && touch "$T/go" 2>/dev/null
 	# Let a held fake finish before its tree goes.
 	sleep 0.2

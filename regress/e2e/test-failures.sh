@@ -6,7 +6,7 @@
 
 is_root && ensure_vdsm
 new_env
-IN='{"vm_name":"guest","transport_method":"ssh","daemonize":false,
+IN='{"vm_name":"guest","transport_method":"ssh","ssh_key":'"$KEY"',"daemonize":false,
  "export_domain":"'"$T"'/ed","source_disks":["[ds1] guest/guest.vmdk"]}'
 
 # start_fg: run the wrapper in the foreground in the background of the
@@ -43,15 +43,31 @@ finish_fg "SIGKILL" 2
 eq "SIGKILL: return_code -9" "$(jget "$STATE" .return_code)" -9
 eq "SIGKILL: message" "$(jget "$STATE" .last_message.message)" '"virt-v2v was killed by SIGKILL"'
 
-# 3. exec fails: no return_code, failed, finished.
-printf '#!/nonexistent/interpreter\n' >"$T/virt-v2v"
+# 3. exec fails after the probe passed: a virt-v2v that answers the
+# probe and then takes away its own execute bit.
+cat >"$T/virt-v2v" <<EOF
+#!/bin/sh
+chmod a-x "\$0"
+exec $FAKE -- "\$@"
+EOF
+chmod 755 "$T/virt-v2v"
 start_fg
 finish_fg "exec failure" 2
 eq "exec failure: no started" "$(jget "$STATE" 'has("started")')" false
 eq "exec failure: no return_code" "$(jget "$STATE" 'has("return_code")')" false
 eq "exec failure: failed" "$(jget "$STATE" .failed)" true
 check "exec failure: message says why" \
-    grep -q 'could not be started: No such file' <<<"$(jget "$STATE" .last_message.message)"
+    grep -q 'could not be started: Permission denied' <<<"$(jget "$STATE" .last_message.message)"
+
+# A virt-v2v that cannot run at all is found by the probe, before
+# anything is made.
+printf '#!/nonexistent/interpreter\n' >"$T/virt-v2v"
+chmod 755 "$T/virt-v2v"
+n=$(ls "$T/run" | wc -l)
+echo "$IN" | "$WRAPPER" >"$T/out" 2>"$T/err"
+eq "unrunnable virt-v2v: exit 1" $? 1
+check "unrunnable virt-v2v: message" grep -q 'could not get virt-v2v capabilities' "$T/err"
+eq "unrunnable virt-v2v: nothing new in the run directory" "$(ls "$T/run" | wc -l)" "$n"
 
 # 4. the caller kills virt-v2v by the pid in the state file (TERM: it
 # exits 1 like virt-v2v does).
@@ -74,4 +90,4 @@ eq "SIGTERM: failed" "$(jget "$STATE" .failed)" true
 eq "SIGTERM: message" "$(jget "$STATE" .last_message.message)" \
     '"the conversion was stopped: the wrapper received SIGTERM"'
 check "SIGTERM: virt-v2v is gone" test ! -d "/proc/$V2V"
-check "SIGTERM: no secrets or lock left" test ! -e "$(dirname "$STATE")/lock"
+check "SIGTERM: no secrets or lock left" test ! -e "$(dirname "$STATE").private"

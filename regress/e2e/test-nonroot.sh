@@ -18,9 +18,9 @@ fi
 USER_UID=$(stat -c %u "$T")
 
 fake --replay "$FIX/v2v/a-plain-local-pipe.out" --hold-at "Copying disk" --go "$T/go"
-echo '{"vm_name":"guest","transport_method":"ssh","daemonize":false,
+echo '{"vm_name":"guest","transport_method":"ssh","ssh_key":'"$KEY"',"daemonize":false,
  "export_domain":"'"$T"'/ed","source_disks":["[ds1] guest/guest.vmdk"]}' |
-    "${AS[@]}" env V2V_WRAPPER_LOG_DIR="$T/log" V2V_WRAPPER_RUN_DIR="$T/run" \
+    "${AS[@]}" env HOME="$T" V2V_WRAPPER_LOG_DIR="$T/log" V2V_WRAPPER_RUN_DIR="$T/run" \
     V2V_WRAPPER_VIRT_V2V="$T/virt-v2v" "$WRAPPER" >"$T/out" 2>"$T/err" &
 WPID=$!
 for _ in $(seq 100); do [ -s "$T/out" ] && break; sleep 0.05; done

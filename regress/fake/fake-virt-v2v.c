@@ -14,6 +14,8 @@
  *   --kill SIG          end by this signal instead
  *   --argv-out FILE     write argv and environ there, one a line
  *   --caps FILE         what "virt-v2v --machine-readable" prints
+ *                       (default: a 2.2 list with mac-option)
+ *   --caps-rc N         the probe's exit status
  *
  * Like virt-v2v, SIGTERM and SIGINT make it exit 1 after a message.
  */
@@ -30,7 +32,7 @@ extern char	**environ;
 struct opts {
 	const char	*replay, *mr, *hold, *go, *argv_out, *caps;
 	long		 delay_us;
-	int		 rc, sig;
+	int		 rc, sig, caps_rc;
 };
 
 static void
@@ -167,6 +169,7 @@ main(int argc, char *argv[])
 		else if (!strcmp(argv[i], "--caps")) o.caps = argv[i + 1];
 		else if (!strcmp(argv[i], "--delay-us")) o.delay_us = atol(argv[i + 1]);
 		else if (!strcmp(argv[i], "--rc")) o.rc = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--caps-rc")) o.caps_rc = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--kill")) o.sig = atoi(argv[i + 1]);
 		else exit(3);
 	}
@@ -174,11 +177,17 @@ main(int argc, char *argv[])
 		i++;
 	argc -= i;
 	argv += i;
-	if (argc == 1 && strcmp(argv[0], "--machine-readable") == 0 &&
-	    o.caps != NULL) {
+	/* The capability probe: real virt-v2v 2.2's list unless given. */
+	if (argc == 1 && strcmp(argv[0], "--machine-readable") == 0) {
+		if (o.caps == NULL) {
+			fputs("virt-v2v\nvirt-v2v-2.0\nvddk\nio/oo\n"
+			    "mac-option\nbandwidth-option\nmac-ip-option\n"
+			    "input:vmx\noutput:rhv\noutput:rhv-upload\n", stdout);
+			return o.caps_rc;
+		}
 		caps = slurp(o.caps, &len);
 		fwrite(caps, 1, len, stdout);
-		return 0;
+		return o.caps_rc;
 	}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);

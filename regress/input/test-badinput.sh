@@ -30,7 +30,7 @@ cases=(
 "source_disks: expected a list of strings|{$base,\"source_disks\":\"[ds] a.vmdk\"}"
 "source_disks[1]: expected a string|{$base,\"source_disks\":[\"a\",2]}"
 "output_format: expected raw or qcow2, not \"vmdk\"|{$base,\"output_format\":\"vmdk\"}"
-"duplicate object key|{$base,\"vm_name\":\"h\"}"
+"duplicate key|{$base,\"vm_name\":\"h\"}"
 "export_domain: expected host:/path or an absolute directory|{\"vm_name\":\"g\",\"transport_method\":\"ssh\",\"export_domain\":\"relative\"}"
 )
 

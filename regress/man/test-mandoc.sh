@@ -13,7 +13,9 @@ for v in $(grep -oh 'V2V_WRAPPER_[A-Z_0-9]*' "$TOP"/parent/*.c | sort -u); do
 	check "man page documents $v" grep -q "Ev $v" "$MAN"
 done
 # Every input key the config parser reads is documented.
-for k in $(grep -oh 'get[a-z]*(c, "[a-z_]*"' "$TOP"/common/config.c |
-    sed 's/.*"\(.*\)"/\1/' | sort -u); do
+keys=$(sed -n '/^static const char \*const known_keys/,/^};/p' \
+    "$TOP"/common/config.c | grep -o '"[a-z_]*"' | tr -d '"')
+check "the known input keys were found in config.c" test "$(echo "$keys" | wc -w)" -ge 20
+for k in $keys; do
 	check "man page documents input key $k" grep -q "Ic $k" "$MAN"
 done

@@ -7,7 +7,7 @@
 is_root && ensure_vdsm
 new_env
 fake --replay "$FIX/v2v/a-plain-local-pipe.out" --hold-at "Copying disk" --go "$T/go"
-echo '{"vm_name":"guest","transport_method":"ssh","daemonize":false,
+echo '{"vm_name":"guest","transport_method":"ssh","ssh_key":'"$KEY"',"daemonize":false,
  "export_domain":"'"$T"'/ed"}' | "$WRAPPER" >"$T/out" 2>"$T/err" &
 WPID=$!
 for _ in $(seq 100); do [ -s "$T/out" ] && break; sleep 0.05; done

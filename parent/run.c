@@ -1,0 +1,201 @@
+/*
+ * Running the helper programs of a run (the virt-v2v capability probe,
+ * ssh-agent, ssh-add) while the parent is still full root: fork, drop to
+ * the conversion user, exec with an argv and environment built in code.
+ * No shell.  Every program that is waited for has a deadline and is
+ * killed when it passes.
+ */
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <paths.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "parent/parent.h"
+
+int
+creds_drop(const struct run *r)
+{
+	if (!r->root)
+		return 0;
+	if (setgroups(1, &r->conv_gid) == -1 ||
+	    setresgid(r->conv_gid, r->conv_gid, r->conv_gid) == -1 ||
+	    setresuid(r->conv_uid, r->conv_uid, r->conv_uid) == -1)
+		return -1;
+	return 0;
+}
+
+/* In the child: stdin /dev/null, stdout to outfd, stderr to /dev/null
+ * unless errfd; nothing else open; default signals; then exec. */
+static __attribute__((noreturn)) void
+run_child(const struct run *r, char *const argv[], char *const envp[],
+    int outfd, int merge)
+{
+	struct sigaction	sa;
+	sigset_t		none;
+	int			null, sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if ((null = open(_PATH_DEVNULL, O_RDWR)) == -1 ||
+	    dup2(null, STDIN_FILENO) == -1 ||
+	    dup2(outfd == -1 ? null : outfd, STDOUT_FILENO) == -1 ||
+	    dup2(merge && outfd != -1 ? outfd : null, STDERR_FILENO) == -1)
+		_exit(127);
+	closefrom(STDERR_FILENO + 1);
+	umask(022);
+	if (setsid() == -1 || creds_drop(r) == -1)
+		_exit(127);
+	/* An ssh-agent must not outlive the run: priv is its parent. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1)
+		_exit(127);
+	execve(argv[0], argv, envp);
+	_exit(127);
+}
+
+/* Start argv; *outfd (if not NULL) reads its stdout and stderr. */
+pid_t
+run_spawn(const struct run *r, char *const argv[], char *const envp[],
+    int *outfd)
+{
+	int	p[2] = { -1, -1 };
+	pid_t	pid;
+
+	if (outfd != NULL && pipe2(p, O_CLOEXEC) == -1)
+		return -1;
+	if ((pid = fork()) == -1) {
+		if (outfd != NULL) {
+			close(p[0]);
+			close(p[1]);
+		}
+		return -1;
+	}
+	if (pid == 0)
+		run_child(r, argv, envp, p[1], 1);
+	if (outfd != NULL) {
+		close(p[1]);
+		*outfd = p[0];
+	}
+	return pid;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Read fd into out (NUL-terminated, the rest dropped) until EOF, or
+ * until the text holds stop (when not NULL), or the deadline.  Returns
+ * 0, or -1 with errno ETIMEDOUT.
+ */
+int
+run_read(int fd, char *out, size_t outlen, const char *stop,
+    long long deadline)
+{
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	size_t		len = 0;
+	char		scratch[512];
+	ssize_t		n;
+	long long	left;
+
+	out[0] = '\0';
+	for (;;) {
+		if (stop != NULL && strstr(out, stop) != NULL)
+			return 0;
+		if ((left = deadline - now_ms()) <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (poll(&pfd, 1, left) == -1 && errno != EINTR)
+			return -1;
+		if (len + 1 < outlen)
+			n = read(fd, out + len, outlen - len - 1);
+		else
+			n = read(fd, scratch, sizeof(scratch));
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return 0;
+		if (len + 1 < outlen) {
+			len += n;
+			out[len] = '\0';
+		}
+	}
+}
+
+/* Wait for pid until the deadline, then kill it.  Returns the status. */
+int
+run_wait(pid_t pid, long long deadline, int *timedout)
+{
+	struct timespec	nap = { 0, 10 * 1000 * 1000 };
+	int		status;
+	pid_t		r;
+
+	*timedout = 0;
+	for (;;) {
+		if ((r = waitpid(pid, &status, WNOHANG)) == pid)
+			return status;
+		if (r == -1 && errno != EINTR)
+			return -1;
+		if (now_ms() >= deadline && !*timedout) {
+			kill(pid, SIGKILL);
+			*timedout = 1;
+		}
+		nanosleep(&nap, NULL);
+	}
+}
+
+/*
+ * Run argv to its end within timeout_ms, its output (stdout and stderr)
+ * in out.  Returns the wait status, or -1 with one line in err.
+ */
+int
+run_capture(const struct run *r, char *const argv[], char *const envp[],
+    int timeout_ms, char *out, size_t outlen, char *err, size_t errlen)
+{
+	long long	deadline = now_ms() + timeout_ms;
+	int		fd, status, timedout;
+	pid_t		pid;
+
+	if ((pid = run_spawn(r, argv, envp, &fd)) == -1) {
+		snprintf(err, errlen, "%s: %s", argv[0], strerror(errno));
+		return -1;
+	}
+	run_read(fd, out, outlen, NULL, deadline);
+	close(fd);
+	status = run_wait(pid, deadline, &timedout);
+	if (timedout) {
+		snprintf(err, errlen, "%s: no answer within %d seconds",
+		    argv[0], timeout_ms / 1000);
+		return -1;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+		snprintf(err, errlen, "%s: could not be run", argv[0]);
+		return -1;
+	}
+	return status;
+}
+
+long long
+run_now_ms(void)
+{
+	return now_ms();
+}

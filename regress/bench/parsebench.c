@@ -1,0 +1,98 @@
+/*
+ * parsebench FILE: the monitor's parse path alone over a log file, the
+ * way monitor.c reads it (read(2) in 64 KiB chunks into lines_feed, no
+ * mmap), then one JSON line: CPU seconds (getrusage, user and system),
+ * bytes, MB/s of CPU time, peak RSS in KiB and the state it ended with.
+ * The state is what the benchmark asserts on, so a fast wrong parser
+ * cannot pass.
+ */
+#include <sys/resource.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/state.h"
+#include "monitor/monitor.h"
+
+#define READ_CHUNK	(64 * 1024)	/* as monitor.c */
+
+static double
+tv_sec(const struct timeval *tv)
+{
+	return tv->tv_sec + tv->tv_usec / 1e6;
+}
+
+static long long
+parse_fd(int fd, struct lines *l)
+{
+	static char	buf[READ_CHUNK];
+	long long	total = 0;
+	ssize_t		n;
+
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			perror("read");
+			exit(2);
+		}
+		if (n == 0)
+			break;
+		lines_feed(l, buf, n);
+		total += n;
+	}
+	lines_flush(l);
+	return total;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct state	 st;
+	struct parser	 p;
+	struct lines	 l;
+	struct rusage	 ru;
+	long long	 bytes;
+	double		 usr, sys, cpu;
+	char		*js;
+	int		 fd;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: parsebench file\n");
+		return 2;
+	}
+	if ((fd = open(argv[1], O_RDONLY)) == -1) {
+		perror(argv[1]);
+		return 2;
+	}
+	state_init(&st);
+	parser_init(&p, &st);
+	lines_init(&l, LINE_MAX_LEN, 1, parser_line, &p);
+	bytes = parse_fd(fd, &l);
+	close(fd);
+	/* Measured before the dump: the JSON is not the parser's cost. */
+	if (getrusage(RUSAGE_SELF, &ru) == -1) {
+		perror("getrusage");
+		return 2;
+	}
+	if ((js = state_dump(&st)) == NULL) {
+		fprintf(stderr, "parsebench: state_dump failed\n");
+		return 2;
+	}
+	usr = tv_sec(&ru.ru_utime);
+	sys = tv_sec(&ru.ru_stime);
+	cpu = usr + sys;
+	printf("{\"bytes\":%lld,\"user_s\":%.3f,\"sys_s\":%.3f,\"cpu_s\":%.3f,"
+	    "\"mb_s\":%.1f,\"maxrss_kib\":%ld,\"ndisks\":%zu,\"state\":%s}\n",
+	    bytes, usr, sys, cpu, cpu > 0 ? bytes / 1e6 / cpu : 0.0,
+	    ru.ru_maxrss, st.ndisks, js);
+	free(js);
+	lines_free(&l);
+	state_free(&st);
+	return 0;
+}
