@@ -416,8 +416,14 @@ monitor_loop(struct monitor *m, const sigset_t *waitmask)
 		pfd[0].events = POLLIN | (m->ibuf.queued ? POLLOUT : 0);
 		pfd[1].fd = m->infd;
 		pfd[1].events = POLLIN;
-		ms = m->p.changed || m->write_failing ? WRITE_MIN_MS :
-		    LOGPOLL_MS;
+		/* Wake when the next write is due, not WRITE_MIN_MS after
+		 * each change: that would delay every frame by it. */
+		ms = LOGPOLL_MS;
+		if (m->p.changed || m->write_failing) {
+			ms = WRITE_MIN_MS - (now_ms() - m->last_write);
+			if (ms < 0)
+				ms = 0;
+		}
 		ts.tv_sec = ms / 1000;
 		ts.tv_nsec = (ms % 1000) * 1000000;
 		if (ppoll(pfd, 2, &ts, waitmask) == -1 && errno != EINTR)
