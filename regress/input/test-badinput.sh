@@ -9,6 +9,8 @@ is_root && ensure_vdsm
 ED=$T/ed
 
 # Each case: expected stderr text | input.  A valid base to vary:
+L1024=$(printf 'a%.0s' $(seq 1024))
+L4097=$(printf 'a%.0s' $(seq 4097))
 base='"vm_name":"g","transport_method":"ssh","export_domain":"'$ED'"'
 cases=(
 "not valid JSON|{"
@@ -32,6 +34,38 @@ cases=(
 "output_format: expected raw or qcow2, not \"vmdk\"|{$base,\"output_format\":\"vmdk\"}"
 "duplicate key|{$base,\"vm_name\":\"h\"}"
 "export_domain: expected host:/path or an absolute directory|{\"vm_name\":\"g\",\"transport_method\":\"ssh\",\"export_domain\":\"relative\"}"
+"vmware_fingerprint: missing|{\"vm_name\":\"g\",\"transport_method\":\"vddk\",\"vmware_uri\":\"esx://h\",\"export_domain\":\"$ED\"}"
+"vmware_uri: expected a string|{\"vm_name\":\"g\",\"transport_method\":\"vddk\",\"vmware_uri\":[],\"export_domain\":\"$ED\"}"
+"transport_method: expected a string|{\"vm_name\":\"g\",\"transport_method\":true,\"export_domain\":\"$ED\"}"
+"ssh_key: expected a string|{$base,\"ssh_key\":42}"
+"ssh_key: must not be empty|{$base,\"ssh_key\":\"\"}"
+"rhv_cluster: missing|{$base,\"rhv_url\":\"https://e/api\",\"rhv_password\":\"p\",\"rhv_storage\":\"s\"}"
+"rhv_storage: missing|{$base,\"rhv_url\":\"https://e/api\",\"rhv_password\":\"p\",\"rhv_cluster\":\"c\"}"
+"rhv_cafile: expected a string|{$base,\"rhv_url\":\"https://e/api\",\"rhv_password\":\"p\",\"rhv_cluster\":\"c\",\"rhv_storage\":\"s\",\"rhv_cafile\":1}"
+"rhv_url: contains a line break|{$base,\"rhv_url\":\"https://e/api\\r\"}"
+"insecure_connection: expected true or false|{$base,\"insecure_connection\":\"yes\"}"
+"allocation: expected sparse or preallocated, not \"thin\"|{$base,\"allocation\":\"thin\"}"
+"output_format: expected a string|{$base,\"output_format\":7}"
+"network_mappings: expected a list of objects|{$base,\"network_mappings\":{}}"
+"network_mappings[0]: expected an object|{$base,\"network_mappings\":[\"a:b\"]}"
+"destination: missing|{$base,\"network_mappings\":[{\"source\":\"a\"}]}"
+"source: expected a string|{$base,\"network_mappings\":[{\"source\":1,\"destination\":\"b\"}]}"
+"network_mappings[1]: network names must not contain ':'|{$base,\"network_mappings\":[{\"source\":\"a\",\"destination\":\"b\"},{\"source\":\"x:y\",\"destination\":\"b\"}]}"
+"network_mappings[0]: network names must not contain ':'|{$base,\"network_mappings\":[{\"source\":\"a\",\"destination\":\"b:c\"}]}"
+"network_mappings[0]: mac_address: expected xx:xx:xx:xx:xx:xx|{$base,\"network_mappings\":[{\"source\":\"a\",\"destination\":\"b\",\"mac_address\":\"01:23:45\"}]}"
+"virtio_win: expected an absolute path or a bare file name|{$base,\"virtio_win\":\"isos/virtio-win.iso\"}"
+"virtio_win: expected an absolute path or a bare file name|{$base,\"virtio_win\":\"..\"}"
+"virtio_win: expected a string|{$base,\"virtio_win\":true}"
+"install_drivers: expected true or false|{$base,\"install_drivers\":1}"
+"throttling: expected an object|{$base,\"throttling\":\"50%\"}"
+"throttling: cpu: expected a percentage|{$base,\"throttling\":{\"cpu\":\"fast\"}}"
+"throttling: network: expected bytes per second|{$base,\"throttling\":{\"network\":-1}}"
+"luks_keys_vault: expected an absolute path|{$base,\"luks_keys_vault\":\"vault.json\"}"
+"source_disks[0]: longer than 1023 bytes|{$base,\"source_disks\":[\"$L1024\"]}"
+"vm_name: longer than 4096 bytes|{\"vm_name\":\"$L4097\",\"transport_method\":\"ssh\",\"export_domain\":\"$ED\"}"
+"source_disks: more than 256 disks|{$base,\"source_disks\":[$(for i in $(seq 257); do printf '\"d\",'; done)\"d\"]}"
+"not valid JSON|{$base,}"
+"not valid JSON|{$base} trailing"
 )
 
 for c in "${cases[@]}"; do
@@ -46,6 +80,71 @@ for c in "${cases[@]}"; do
 		notok "$d: message"; note "stderr: $(cat "$T/err")"; fi
 	eq "$d: nothing left on disk" "$(ls -A "$T/log" "$T/run" | grep -vc ':$\|^$')" 0
 done
+
+# Cases that need a file or an environment: bad DESC WANT [VAR=VALUE...]
+# with the input on stdin.
+bad() {
+	local d=$1 want=$2 rc; shift 2
+	env "$@" "$WRAPPER" >"$T/out" 2>"$T/err"
+	rc=$?
+	eq "$d: exit 1" $rc 1
+	eq "$d: stdout empty" "$(wc -c <"$T/out")" 0
+	eq "$d: one stderr line" "$(wc -l <"$T/err")" 1
+	if grep -qF -- "$want" "$T/err"; then ok "$d: message"; else
+		notok "$d: message"; note "stderr: $(cat "$T/err")"; fi
+	eq "$d: nothing left on disk" "$(ls -A "$T/log" "$T/run" | grep -vc ':$\|^$')" 0
+}
+
+# The LUKS vault: its file must be private, a regular file, well formed.
+V=$T/vault.json
+vin="{$base,\"luks_keys_vault\":\"$V\"}"
+printf '{"g": [{"device": "/dev/sda1", "key": "k"}]}' >"$V"
+chmod 640 "$V"
+bad "group-readable vault" "the group may access it" <<<"$vin"
+chmod 604 "$V"
+bad "other-readable vault" "other users may access it" <<<"$vin"
+chmod 600 "$V"
+ln -s "$V" "$T/vlink"
+bad "symlinked vault" "is a symbolic link" <<<"{$base,\"luks_keys_vault\":\"$T/vlink\"}"
+bad "vault is a directory" "luks_keys_vault" <<<"{$base,\"luks_keys_vault\":\"$T/ed\"}"
+printf '{"g": [{"device": "/dev/sda1"}]}' >"$V"
+bad "vault entry without a key" "luks_keys_vault: g[0]" <<<"$vin"
+printf '{"g": [{"device": "/dev/sda1:x", "key": "k"}]}' >"$V"
+bad "vault device with ':'" "luks_keys_vault: g[0]" <<<"$vin"
+printf '{"g": [{"device": "sda1", "key": "k"}]}' >"$V"
+bad "vault device not under /dev" "luks_keys_vault: g[0]" <<<"$vin"
+printf '{"g": ' >"$V"
+bad "vault not JSON" "luks_keys_vault" <<<"$vin"
+if is_root; then
+	printf '{"g": []}' >"$V"
+	chown nobody "$V"
+	bad "vault of another user" "not by root or the conversion user" <<<"$vin"
+	chown root "$V"
+	bad "no such unprivileged user" "user nosuchuser-v2vw does not exist" \
+	    V2V_WRAPPER_USER=nosuchuser-v2vw <<<"{$base}"
+fi
+
+# The ISO: given but missing is an error; so is no ISO domain.
+bad "missing absolute ISO" "virtio_win" <<<"{$base,\"virtio_win\":\"$T/none.iso\"}"
+bad "bare ISO name without an ISO domain" "no ISO domain found" \
+    V2V_WRAPPER_ISO_ROOT="$T/ed" <<<"{$base,\"virtio_win\":\"virtio-win.iso\"}"
+bad "relative V2V_WRAPPER_ISO_ROOT" "V2V_WRAPPER_ISO_ROOT: expected an absolute path" \
+    V2V_WRAPPER_ISO_ROOT=isos <<<"{$base}"
+bad "relative V2V_WRAPPER_SSH_AGENT" "V2V_WRAPPER_SSH_AGENT: expected an absolute path" \
+    V2V_WRAPPER_SSH_AGENT=ssh-agent <<<"{$base}"
+
+# virt-v2v that does not answer its capability probe.
+fake --caps-rc 1
+bad "failing capability probe" "could not get virt-v2v capabilities" <<<"{$base}"
+fake
+chmod 644 "$T/virt-v2v"
+bad "virt-v2v not executable" "not an executable file" <<<"{$base}"
+chmod 755 "$T/virt-v2v"
+
+# A password must not reach stderr through the parser's error text.
+printf '%s' "{$base,\"vmware_password\":\"TOPSECRET-1\u0001\"" >"$T/in"
+"$WRAPPER" <"$T/in" >"$T/out" 2>"$T/err"
+check "parse error does not echo the input" test "$(grep -c TOPSECRET "$T/err")" = 0
 
 # Too much input is an error too, not a truncated parse.
 head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' ' ' | "$WRAPPER" >"$T/out" 2>"$T/err"
