@@ -1,11 +1,13 @@
 /*
  * The monitor's privilege drop, in the order DESIGN.md section 2 gives:
  * bounding set (needs CAP_SETPCAP, so while still root), groups, gid,
- * uid, remaining capabilities and the ambient set, no_new_privs, and not
- * dumpable last (a uid change resets dumpable).
+ * uid, remaining capabilities and the ambient set, no_new_privs, not
+ * dumpable (after the uid change, which resets it), and the seccomp
+ * filter last.
  */
 #include <sys/prctl.h>
 
+#include <errno.h>
 #include <grp.h>
 #include <unistd.h>
 
@@ -58,4 +60,7 @@ drop_privileges(unsigned int uid, unsigned int gid, int root)
 		fatal("PR_SET_NO_NEW_PRIVS");
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		fatal("PR_SET_DUMPABLE");
+	/* Where the kernel has seccomp, the monitor runs only under it. */
+	if (seccomp_confine() == -1 && errno != ENOSYS)
+		fatalx("the seccomp filter could not be installed");
 }

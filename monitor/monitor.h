@@ -55,6 +55,9 @@ int	throttle_parse(const char *, size_t, long, struct limits *, char *,
 	    size_t);
 int	throttle_take(int, long, struct limits *, char *, size_t);
 
+/* seccomp.c */
+int	seccomp_confine(void);
+
 /* drop.c */
 void	drop_privileges(unsigned int, unsigned int, int);
 

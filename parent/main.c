@@ -18,6 +18,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "common/wipe.h"
 #include "common/wrapper.h"
 #include "monitor/monitor.h"
 #include "parent/parent.h"
@@ -162,6 +163,7 @@ main(int argc, char *argv[])
 	if (argc > 1 && strcmp(argv[1], MONITOR_FLAG) == 0)
 		monitor_main(argc, argv);
 	umask(077);
+	wipe_json_allocs();
 	/* A daemon keeps none of its caller's descriptors. */
 	closefrom(STDERR_FILENO + 1);
 	signal(SIGPIPE, SIG_IGN);

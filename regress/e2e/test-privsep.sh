@@ -37,6 +37,11 @@ check_procs() {
 		eq "$mode: monitor $c empty" "$(proc_field "$mon" $c)" $ZERO_CAPS
 	done
 	eq "$mode: monitor NoNewPrivs" "$(proc_field "$mon" NoNewPrivs)" 1
+	eq "$mode: monitor under a seccomp filter" "$(proc_field "$mon" Seccomp)" 2
+	eq "$mode: the conversion user cannot ptrace the monitor" \
+	    "$(setpriv --reuid=vdsm --regid=kvm --clear-groups "$TOP/regress/tools/tryptrace" "$mon")" EPERM
+	eq "$mode: the conversion user cannot ptrace priv" \
+	    "$(setpriv --reuid=vdsm --regid=kvm --clear-groups "$TOP/regress/tools/tryptrace" "$priv")" EPERM
 	eq "$mode: priv Uid 0" "$(proc_field "$priv" Uid)" "0 0 0 0"
 	eq "$mode: priv CapEff" "$(proc_field "$priv" CapEff)" $PRIV_CAPS
 	eq "$mode: priv CapPrm" "$(proc_field "$priv" CapPrm)" $PRIV_CAPS

@@ -1,0 +1,6 @@
+#ifndef WIPE_H
+#define WIPE_H
+
+void	wipe_json_allocs(void);
+
+#endif
