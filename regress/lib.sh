@@ -63,7 +63,7 @@ fake() {
 	{
 		echo '#!/bin/sh'
 		printf 'exec %q' "$FAKE"
-		printf ' %q' "$@"
+		[ $# -eq 0 ] || printf ' %q' "$@"
 		echo ' -- "$@"'
 	} >"$T/virt-v2v"
 	chmod 755 "$T/virt-v2v"

@@ -73,7 +73,8 @@ check_final() {
 # ours carries them.
 TOKENS=$(mktemp /tmp/v2vw-tokens.XXXXXX)
 VMW_TOKEN=vmw-$RANDOM$RANDOM-$$ RHV_TOKEN=rhv-$RANDOM$RANDOM-$$
-printf '%s\n%s\n' "$VMW_TOKEN" "$RHV_TOKEN" >"$TOKENS"
+LUKS_TOKEN=luks-$RANDOM$RANDOM-$$
+printf '%s\n%s\n%s\n' "$VMW_TOKEN" "$RHV_TOKEN" "$LUKS_TOKEN" >"$TOKENS"
 
 check_secrets_running() {
 	local mode=$1 f
@@ -84,6 +85,10 @@ check_secrets_running() {
 		    "$(printf %s "$VMW_TOKEN" | od -An -c | tr -d ' \n')"
 		eq "$mode: secrets directory" "$(stat -c '%U:%G %a' "$RUNDIR.private/secrets")" "root:kvm 710"
 		eq "$mode: private directory" "$(stat -c '%U:%G %a' "$RUNDIR.private")" "root:root 711"
+		eq "$mode: LUKS key file" "$(stat -c '%U %a %s' "$RUNDIR.private/secrets/luks_key_0")" \
+		    "vdsm 400 ${#LUKS_TOKEN}"
+		check "$mode: virt-v2v got --key for it" grep -qzx \
+		    "/dev/sda1:file:$RUNDIR.private/secrets/luks_key_0" "/proc/$(jget "$STATE" .pid)/cmdline"
 	fi
 	eq "$mode: no process has a secret in its argv or environment" \
 	    "$(cat /proc/[0-9]*/cmdline /proc/[0-9]*/environ 2>/dev/null | tr '\0' '\n' | grep -cFf "$TOKENS")" 0
@@ -137,6 +142,8 @@ run_case() {
 }
 
 new_env
+printf '{"guest": [{"device": "/dev/sda1", "key": "%s"}]}' "$LUKS_TOKEN" >"$T/vault"
+chmod 600 "$T/vault"
 # rhv-upload: virt-v2v runs as vdsm.
 CONV_UID=$VDSM_UID
 K='"started","pid","stage","disks","disk_count","throttling","warnings"'
@@ -150,7 +157,7 @@ run_case daemon '{"vm_name":"guest","transport_method":"vddk",
  "vmware_uri":"esx://root@192.0.2.1?no_verify=1","vmware_password":"'"$VMW_TOKEN"'",
  "vmware_fingerprint":"01:02","rhv_url":"https://engine.example/ovirt-engine/api",
  "rhv_password":"'"$RHV_TOKEN"'","rhv_cluster":"Default","rhv_storage":"data",
- "source_disks":["[ds1] guest/guest.vmdk"]}'
+ "luks_keys_vault":"'"$T"'/vault","source_disks":["[ds1] guest/guest.vmdk"]}'
 # export domain: virt-v2v runs as root, the monitor still as vdsm.
 CONV_UID=0
 WANT_KEYS="[$K,\"return_code\",\"finished\"]"
