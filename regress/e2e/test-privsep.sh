@@ -121,6 +121,11 @@ run_case() {
 	RUNDIR=$(dirname "$STATE")
 	check "$mode: state file exists when stdout is printed" test -f "$STATE"
 	check "$mode: started" "$WAITSTATE" "$STATE" 10 started
+	if [ "$mode" = daemon ] && [ ! -d /run/systemd/system ]; then
+		eq "daemon without systemd: a warning says what that means" \
+		    "$(jget "$STATE" .last_message)" \
+		    '{"message":"no running systemd: virt-v2v runs as a direct child and throttling is unavailable","type":"warning"}'
+	fi
 	check "$mode: virt-v2v log is the conversion user's" \
 	    test "$(stat -c %u "$(jq -r .v2v_log "$out")")" = "$CONV_UID"
 	eq "$mode: run dir owner and mode" "$(stat -c '%U:%G %a' "$RUNDIR")" "root:kvm 2775"
