@@ -42,10 +42,17 @@ all: $(PROG)
 $(PROG): $(PROG_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(PROG_OBJS) $(PKG_LIBS)
 
-%.o: %.c $(wildcard common/*.h parent/*.h priv/*.h monitor/*.h)
+# Objects follow the flags: "make check SANITIZE=1" after a plain build
+# (or the other way round) rebuilds everything.
+.flags: FORCE
+	@echo '$(CC) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || \
+	    echo '$(CC) $(CFLAGS) $(LDFLAGS)' > $@
+FORCE:
+
+%.o: %.c $(wildcard common/*.h parent/*.h priv/*.h monitor/*.h) .flags
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -I. -c -o $@ $<
 
-regress/%: regress/%.c $(LIB_OBJS)
+regress/%: regress/%.c $(LIB_OBJS) .flags
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -I. $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(PKG_LIBS)
 
 # Build and test dependencies: installed with apt-get (or dnf) when root,
@@ -58,7 +65,7 @@ check-deps:
 
 check: check-deps
 	@$(MAKE) --no-print-directory all $(REGRESS_PROGS)
-	@bash regress/run.sh
+	@SANITIZE=$(SANITIZE) bash regress/run.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all $(REGRESS_PROGS)
@@ -76,4 +83,4 @@ install: $(PROG)
 	install -m 0644 man/$(PROG).8 $(DESTDIR)$(MANDIR)/man8/$(PROG).8
 
 clean:
-	rm -f $(PROG) $(PROG_OBJS) $(REGRESS_PROGS)
+	rm -f $(PROG) $(PROG_OBJS) $(REGRESS_PROGS) .flags

@@ -272,8 +272,10 @@ parse_transport(struct ctx *c, struct conf *cf)
 	json_t	*v;
 	char	*t;
 
-	if (getenum(c, "transport_method", 1, words, &t) == -1)
+	if (getenum(c, "transport_method", 1, words, &t) == -1) {
+		free(t);
 		return -1;
+	}
 	cf->transport = strcmp(t, "vddk") == 0 ? TRANSPORT_VDDK :
 	    TRANSPORT_SSH;
 	free(t);

@@ -4,6 +4,8 @@
  * input, prepare the run, print the one stdout line, go to the
  * background, and become priv (DESIGN.md section 3).
  */
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -158,12 +160,17 @@ main(int argc, char *argv[])
 {
 	static struct conf	cf;
 	static struct run	r;
+	struct rlimit		nocore = { 0, 0 };
 	int			readyfd = -1;
 
 	if (argc > 1 && strcmp(argv[1], MONITOR_FLAG) == 0)
 		monitor_main(argc, argv);
 	umask(077);
 	wipe_json_allocs();
+	/* The parent holds the input's secrets for a while: no core file,
+	 * no ptrace by another process of the caller's uid. */
+	setrlimit(RLIMIT_CORE, &nocore);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* A daemon keeps none of its caller's descriptors. */
 	closefrom(STDERR_FILENO + 1);
 	signal(SIGPIPE, SIG_IGN);

@@ -21,13 +21,33 @@
 #include "parent/parent.h"
 #include "priv/priv.h"
 
+/* A sanitizer build keeps its report settings in the monitor too. */
+static void
+sanitizer_env(char **envp)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	static char	asan[1024], ubsan[1024];
+	const char	*a = getenv("ASAN_OPTIONS"), *u = getenv("UBSAN_OPTIONS");
+	int		n = 0;
+
+	if (a != NULL && snprintf(asan, sizeof(asan), "ASAN_OPTIONS=%s", a) <
+	    (int)sizeof(asan))
+		envp[n++] = asan;
+	if (u != NULL && snprintf(ubsan, sizeof(ubsan), "UBSAN_OPTIONS=%s",
+	    u) < (int)sizeof(ubsan))
+		envp[n++] = ubsan;
+#else
+	(void)envp;
+#endif
+}
+
 static __attribute__((noreturn)) void
 monitor_exec(const struct run *r, int sock, int foreground)
 {
 	static char	 prog[] = "virt-v2v-wrapper", flag[] = MONITOR_FLAG;
 	char		 uid[16], gid[16], fl[8];
 	char		*argv[] = { prog, flag, uid, gid, fl, NULL };
-	char		*envp[] = { NULL };
+	char		*envp[] = { NULL, NULL, NULL };
 	int		 src[] = { sock, r->rundirfd, r->v2vlogrfd,
 			    r->mrlogrfd, r->logfd };
 	int		 tmp[5], i, null;
@@ -58,6 +78,7 @@ monitor_exec(const struct run *r, int sock, int foreground)
 			fatal("dup2");
 	closefrom(MONITOR_FD_MAX + 1);
 	log_setfd(MONITOR_FD_LOG);
+	sanitizer_env(envp);
 	execve("/proc/self/exe", argv, envp);
 	fatal("execve /proc/self/exe");
 }

@@ -9,6 +9,17 @@ top=$PWD
 pass=0 fail=0 skip=0
 logdir=$(mktemp -d /tmp/v2vw-regress.XXXXXX)
 
+# make check SANITIZE=1: every process of ours reports to one place
+# (leaks aside: fatal exits leak by design; valgrind covers leaks), and
+# any report fails the run.
+san=
+if [ "${SANITIZE:-}" = 1 ]; then
+	san=$logdir/sanitizer
+	mkdir -m 1777 "$san"
+	export ASAN_OPTIONS="detect_leaks=0:log_path=$san/asan"
+	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$san/ubsan"
+fi
+
 tests=()
 subjects=("$@")
 [ ${#subjects[@]} -gt 0 ] || subjects=($(ls -d regress/*/ | xargs -n1 basename))
@@ -41,6 +52,16 @@ for t in "${tests[@]}"; do
 		grep '^skip ' "$out" | sort -u | head -n 5 | sed 's/^/    /'
 	fi
 done
+if [ -n "$san" ]; then
+	if [ -n "$(ls -A "$san")" ]; then
+		echo "not ok - sanitizer reports:"
+		head -n 30 "$san"/* | sed 's/^/    /'
+		fail=$((fail + 1))
+	else
+		pass=$((pass + 1))
+		echo "ok - no ASan or UBSan report from any process"
+	fi
+fi
 echo "logs in $logdir"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

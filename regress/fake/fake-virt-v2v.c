@@ -187,6 +187,7 @@ main(int argc, char *argv[])
 		}
 		caps = slurp(o.caps, &len);
 		fwrite(caps, 1, len, stdout);
+		free(caps);
 		return o.caps_rc;
 	}
 	signal(SIGTERM, on_signal);
