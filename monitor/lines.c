@@ -29,17 +29,24 @@ lines_free(struct lines *l)
 	l->buf = NULL;
 }
 
-/* The first line end in s, or NULL. */
+/*
+ * The first line end in s, or NULL.  *cr caches where the next \r of the
+ * chunk is (or NULL when there is none), so each byte is searched for
+ * \r once per chunk rather than once per line.
+ */
 static const char *
-line_end(const struct lines *l, const char *s, size_t len)
+line_end(const struct lines *l, const char *s, size_t len, const char **cr)
 {
-	const char	*nl, *cr;
+	const char	*nl;
 
 	nl = memchr(s, '\n', len);
 	if (!l->split_cr)
 		return nl;
-	cr = memchr(s, '\r', nl ? (size_t)(nl - s) : len);
-	return cr ? cr : nl;
+	if (*cr != NULL && *cr < s)
+		*cr = memchr(s, '\r', len);
+	if (*cr != NULL && (nl == NULL || *cr < nl))
+		return *cr;
+	return nl;
 }
 
 /* Append to the partial line, or start skipping when it grows too long. */
@@ -61,11 +68,12 @@ keep(struct lines *l, const char *s, size_t len)
 void
 lines_feed(struct lines *l, const char *s, size_t len)
 {
-	const char	*end;
+	const char	*end, *cr;
 	size_t		 n;
 
+	cr = l->split_cr ? memchr(s, '\r', len) : NULL;
 	while (len > 0) {
-		if ((end = line_end(l, s, len)) == NULL) {
+		if ((end = line_end(l, s, len, &cr)) == NULL) {
 			keep(l, s, len);
 			return;
 		}

@@ -109,7 +109,14 @@ match_copying(struct parser *p, const char *s, size_t len)
 	size_t		 i;
 	long		 n, m;
 
-	if ((at = find(s, len, COPYING, sizeof(COPYING) - 1)) == NULL)
+	/* At the start, or after a stage's "[  88.0] ". */
+	at = s;
+	if (len > 0 && s[0] == '[' &&
+	    (at = memchr(s, ']', len < 16 ? len : 16)) != NULL)
+		at += 2;
+	if (at == NULL || at > s + len ||
+	    (size_t)(s + len - at) < sizeof(COPYING) - 1 ||
+	    memcmp(at, COPYING, sizeof(COPYING) - 1) != 0)
 		return;
 	i = at - s + sizeof(COPYING) - 1;
 	if ((n = number(s, len, &i, STATE_DISKS_MAX)) < 1 ||
@@ -290,16 +297,18 @@ take_ovf_id(struct parser *p, const char *at, const char *end)
 	return 1;
 }
 
+/* Both forms stand alone on their line of the indented OVF. */
 static int
 match_vm_id(struct parser *p, const char *s, size_t len)
 {
-	const char	*at;
-	size_t		 i = 0;
+	size_t	i = 0;
 
-	if ((at = find(s, len, "<VirtualSystem ovf:id='", 23)) != NULL)
-		return take_ovf_id(p, at + 23, s + len);
-	while (i < len && s[i] == ' ')
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
 		i++;
+	if (i == len || s[i] != '<')
+		return 0;
+	if (prefix(s, len, &i, "<VirtualSystem ovf:id='"))
+		return take_ovf_id(p, s + i, s + len);
 	if (prefix(s, len, &i, "<Section ovf:id='") &&
 	    find(s, len, "xsi:type='ovf:OperatingSystemSection_Type'",
 	    42) != NULL)
@@ -333,17 +342,37 @@ parser_line(void *arg, const char *s, size_t len)
 
 	if (len == 0)
 		return;
-	if (match_qemu(p, s, len) || match_nbdcopy(p, s, len))
+	/* One look at the first byte picks the forms that can match: most
+	 * lines of a -v -x log are nbdkit and libguestfs debug text. */
+	switch (s[0]) {
+	case ' ':
+	case '\t':
+		if (!match_qemu(p, s, len) && !match_overlay(p, s, len))
+			match_vm_id(p, s, len);
 		return;
-	if (match_vddk(p, s, len) || match_ssh(p, s, len) ||
-	    match_overlay(p, s, len) || match_vm_id(p, s, len))
+	case '<':
+		match_vm_id(p, s, len);
 		return;
-	/* "[ 124.0] Copying disk 1/1" is a stage too. */
-	match_copying(p, s, len);
-	if (match_stage(p, s, len))
+	case 'n':
+		if (!match_vddk(p, s, len))
+			match_ssh(p, s, len);
 		return;
-	if (prefix(s, len, &i, WARNING))
-		add_warning(p, s + i, len - i);
+	case '[':
+		/* "[ 124.0] Copying disk 1/1" is a stage too. */
+		match_copying(p, s, len);
+		match_stage(p, s, len);
+		return;
+	case 'C':
+		match_copying(p, s, len);
+		return;
+	case 'v':
+		if (prefix(s, len, &i, WARNING)) {
+			add_warning(p, s + i, len - i);
+			return;
+		}
+		break;
+	}
+	match_nbdcopy(p, s, len);
 }
 
 /* One JSON object a line; anything else is ignored. */

@@ -19,6 +19,9 @@
 	}								\
 } while (0)
 
+/* What the monitor gives throttle_take(). */
+#define WARN_SIZE	512
+
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void
@@ -37,17 +40,17 @@ check_format(int cpu, long long v)
 /* One parse; returns what was taken in *l. */
 static int
 one(const uint8_t *data, size_t size, long ncpu, size_t warnlen,
-    struct limits *l, char warn[512])
+    struct limits *l, char *warn)
 {
 	int	 rv;
 
-	memset(warn, 'X', sizeof(warn));
+	memset(warn, 'X', WARN_SIZE);
 	memset(l, 0xa5, sizeof(*l));
 	rv = throttle_parse((const char *)data, size, ncpu, l, warn, warnlen);
 	CHECK(rv == 0 || rv == -1);
 	/* NUL-terminated inside the buffer it was given, one log line. */
 	CHECK(memchr(warn, '\0', warnlen) != NULL);
-	CHECK(warnlen == 512 || warn[warnlen] == 'X');
+	CHECK(warnlen == WARN_SIZE || warn[warnlen] == 'X');
 	CHECK(strchr(warn, '\n') == NULL && strchr(warn, '\r') == NULL);
 	CHECK(l->has_cpu == 0 || l->has_cpu == 1);
 	CHECK(l->has_net == 0 || l->has_net == 1);
@@ -73,12 +76,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct limits	l1, l3, l64, tiny;
 	json_t		*o, *cpu, *net;
-	char		w1[512], w3[512], w64[512], wt[512];
+	char		w1[WARN_SIZE], w3[WARN_SIZE], w64[WARN_SIZE];
+	char		wt[WARN_SIZE];
 	int		r1, r3, r64, rt;
 
-	r1 = one(data, size, 1, 512, &l1, w1);
-	r3 = one(data, size, 3, 512, &l3, w3);
-	r64 = one(data, size, 64, 512, &l64, w64);
+	r1 = one(data, size, 1, WARN_SIZE, &l1, w1);
+	r3 = one(data, size, 3, WARN_SIZE, &l3, w3);
+	r64 = one(data, size, 64, WARN_SIZE, &l64, w64);
 	rt = one(data, size, 3, 7, &tiny, wt);
 
 	/* Only the cpu bound depends on the CPUs, and it only grows. */
