@@ -45,8 +45,10 @@
 /* The byte priv sends the waiting virt-v2v child to let it exec. */
 #define GO_BYTE			'g'
 
-/* Hidden first argument that turns a re-exec into the monitor. */
+/* Hidden first arguments: the re-exec'd monitor, and the exec helper
+ * that a systemd unit runs. */
 #define MONITOR_FLAG		"--monitor-internal"
+#define HELPER_FLAG		"--exec-helper-internal"
 
 enum imsg_type {
 	IMSG_NONE,

@@ -78,7 +78,7 @@ agent_spawn(struct run *r, char *err, size_t errlen)
 
 	snprintf(home, sizeof(home), "HOME=%s", r->conv_home);
 	argv[0] = (char *)(uintptr_t)r->env.ssh_agent;
-	if ((r->agent_pid = run_spawn(r, argv, envp, &fd)) == -1) {
+	if ((r->agent_pid = run_spawn(&r->conv, argv, envp, &fd)) == -1) {
 		snprintf(err, errlen, "ssh-agent: %s", strerror(errno));
 		return -1;
 	}
@@ -115,7 +115,7 @@ agent_add(struct run *r, int haskey, char *err, size_t errlen)
 	argv[0] = (char *)(uintptr_t)r->env.ssh_add;
 	if (!haskey)
 		argv[1] = NULL;		/* the user's default keys */
-	status = run_capture(r, argv, envp, ADD_TIMEOUT_MS, out, sizeof(out),
+	status = run_capture(&r->conv, argv, envp, ADD_TIMEOUT_MS, out, sizeof(out),
 	    why, sizeof(why));
 	if (status == -1) {
 		snprintf(err, errlen, "could not add the SSH key to the "

@@ -82,7 +82,7 @@ child_run(const struct run *r, pid_t priv, int go, int ex)
 	umask(022);
 	/* Not the caller's directory, which the conversion user may not
 	 * even reach; the daemon is in / already. */
-	if (chdir("/") == -1 || creds_drop(r) == -1)
+	if (chdir("/") == -1 || creds_drop(&r->conv) == -1)
 		child_fail(CHILD_FD_EXEC, errno);
 	/* After the credential change, which would clear it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1)

@@ -165,6 +165,8 @@ main(int argc, char *argv[])
 
 	if (argc > 1 && strcmp(argv[1], MONITOR_FLAG) == 0)
 		monitor_main(argc, argv);
+	if (argc > 1 && strcmp(argv[1], HELPER_FLAG) == 0)
+		exec_helper(argc, argv);
 	umask(077);
 	wipe_json_allocs();
 	/* The parent holds the input's secrets for a while: no core file,

@@ -14,6 +14,8 @@ struct luks_key;
 #define LUKS_MAX	64
 #define SECRETS_MAX	(3 + LUKS_MAX)
 
+#include "common/spawn.h"
+
 struct env {
 	const char	*virt_v2v;
 	const char	*iso_root;
@@ -42,6 +44,7 @@ struct run {
 	/* who runs virt-v2v, who runs the monitor */
 	uid_t		 conv_uid;
 	gid_t		 conv_gid;
+	struct creds	 conv;		/* the same, for spawning */
 	char		*conv_home;
 	uid_t		 mon_uid;
 	gid_t		 mon_gid;
@@ -114,14 +117,10 @@ void	 setup_closeall(struct run *);
 void	 argv_build(const struct conf *, struct run *);
 void	 argv_free(struct run *);
 
-/* run.c */
-int	 creds_drop(const struct run *);
-pid_t	 run_spawn(const struct run *, char *const [], char *const [], int *);
-int	 run_read(int, char *, size_t, const char *, long long);
-int	 run_wait(pid_t, long long, int *);
-int	 run_capture(const struct run *, char *const [], char *const [], int,
-	    char *, size_t, char *, size_t);
-long long run_now_ms(void);
+/* helper.c */
+int	 helper_spec(char *, size_t, int, const char *);
+__attribute__((noreturn))
+void	 exec_helper(int, char *[]);
 
 /* child.c */
 pid_t	 child_fork(const struct run *, int *, int *);

@@ -42,7 +42,7 @@ probe_caps(struct run *r, char *err, size_t errlen)
 	int		 status;
 
 	argv[0] = (char *)(uintptr_t)r->env.virt_v2v;
-	status = run_capture(r, argv, envp, PROBE_TIMEOUT_MS, out, sizeof(out),
+	status = run_capture(&r->conv, argv, envp, PROBE_TIMEOUT_MS, out, sizeof(out),
 	    why, sizeof(why));
 	if (status == -1) {
 		snprintf(err, errlen, "could not get virt-v2v capabilities: %s",

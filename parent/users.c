@@ -65,5 +65,8 @@ users_resolve(const struct conf *cf, struct run *r, char *err,
 		r->conv_uid = r->mon_uid;
 		r->conv_gid = r->mon_gid;
 	}
+	r->conv.drop = 1;
+	r->conv.uid = r->conv_uid;
+	r->conv.gid = r->conv_gid;
 	return home_of(r->conv_uid, r, err, errlen);
 }

@@ -1,9 +1,10 @@
 /*
- * Running the helper programs of a run (the virt-v2v capability probe,
- * ssh-agent, ssh-add) while the parent is still full root: fork, drop to
- * the conversion user, exec with an argv and environment built in code.
- * No shell.  Every program that is waited for has a deadline and is
- * killed when it passes.
+ * Running other programs: the parent's helpers (the virt-v2v capability
+ * probe, ssh-agent, ssh-add), run as the conversion user while the
+ * parent is still full root, and priv's (systemd-run, systemctl), run as
+ * priv is.  fork, drop credentials if asked, exec with an argv and an
+ * environment built in code; no shell.  Every program that is waited for
+ * has a deadline and is killed when it passes.
  */
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -20,16 +21,16 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "parent/parent.h"
+#include "common/spawn.h"
 
 int
-creds_drop(const struct run *r)
+creds_drop(const struct creds *c)
 {
-	if (!r->root)
+	if (c == NULL || !c->drop)
 		return 0;
-	if (setgroups(1, &r->conv_gid) == -1 ||
-	    setresgid(r->conv_gid, r->conv_gid, r->conv_gid) == -1 ||
-	    setresuid(r->conv_uid, r->conv_uid, r->conv_uid) == -1)
+	if (setgroups(1, &c->gid) == -1 ||
+	    setresgid(c->gid, c->gid, c->gid) == -1 ||
+	    setresuid(c->uid, c->uid, c->uid) == -1)
 		return -1;
 	return 0;
 }
@@ -37,7 +38,7 @@ creds_drop(const struct run *r)
 /* In the child: stdin /dev/null, stdout to outfd, stderr to /dev/null
  * unless errfd; nothing else open; default signals; then exec. */
 static __attribute__((noreturn)) void
-run_child(const struct run *r, char *const argv[], char *const envp[],
+run_child(const struct creds *c, char *const argv[], char *const envp[],
     int outfd, int merge)
 {
 	struct sigaction	sa;
@@ -57,7 +58,7 @@ run_child(const struct run *r, char *const argv[], char *const envp[],
 		_exit(127);
 	closefrom(STDERR_FILENO + 1);
 	umask(022);
-	if (setsid() == -1 || creds_drop(r) == -1)
+	if (setsid() == -1 || creds_drop(c) == -1)
 		_exit(127);
 	/* An ssh-agent must not outlive the run: priv is its parent. */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) == -1)
@@ -68,7 +69,7 @@ run_child(const struct run *r, char *const argv[], char *const envp[],
 
 /* Start argv; *outfd (if not NULL) reads its stdout and stderr. */
 pid_t
-run_spawn(const struct run *r, char *const argv[], char *const envp[],
+run_spawn(const struct creds *c, char *const argv[], char *const envp[],
     int *outfd)
 {
 	int	p[2] = { -1, -1 };
@@ -84,7 +85,7 @@ run_spawn(const struct run *r, char *const argv[], char *const envp[],
 		return -1;
 	}
 	if (pid == 0)
-		run_child(r, argv, envp, p[1], 1);
+		run_child(c, argv, envp, p[1], 1);
 	if (outfd != NULL) {
 		close(p[1]);
 		*outfd = p[0];
@@ -168,14 +169,14 @@ run_wait(pid_t pid, long long deadline, int *timedout)
  * in out.  Returns the wait status, or -1 with one line in err.
  */
 int
-run_capture(const struct run *r, char *const argv[], char *const envp[],
+run_capture(const struct creds *c, char *const argv[], char *const envp[],
     int timeout_ms, char *out, size_t outlen, char *err, size_t errlen)
 {
 	long long	deadline = now_ms() + timeout_ms;
 	int		fd, status, timedout;
 	pid_t		pid;
 
-	if ((pid = run_spawn(r, argv, envp, &fd)) == -1) {
+	if ((pid = run_spawn(c, argv, envp, &fd)) == -1) {
 		snprintf(err, errlen, "%s: %s", argv[0], strerror(errno));
 		return -1;
 	}

@@ -1,0 +1,25 @@
+/*
+ * Running another program with a deadline (common/spawn.c).
+ */
+#ifndef SPAWN_H
+#define SPAWN_H
+
+#include <sys/types.h>
+#include <stddef.h>
+
+/* Who the program runs as: drop 0 keeps the caller's credentials. */
+struct creds {
+	int	drop;
+	uid_t	uid;
+	gid_t	gid;
+};
+
+int	 creds_drop(const struct creds *);
+pid_t	 run_spawn(const struct creds *, char *const [], char *const [], int *);
+int	 run_read(int, char *, size_t, const char *, long long);
+int	 run_wait(pid_t, long long, int *);
+int	 run_capture(const struct creds *, char *const [], char *const [], int,
+	    char *, size_t, char *, size_t);
+long long run_now_ms(void);
+
+#endif

@@ -1,0 +1,97 @@
+/*
+ * The exec helper: what a systemd unit runs.  systemd starts it as the
+ * conversion user; it puts the v2v log on stdout and stderr and the
+ * machine-readable log on descriptor 3 (no shell, no redirection), checks
+ * that each is the very file the parent created (device and inode: the
+ * log directory may be that user's, and a name can be swapped), and
+ * execs virt-v2v with exactly the environment given, not systemd's.
+ *
+ *   virt-v2v-wrapper --exec-helper-internal DEV:INO:V2VLOG DEV:INO:MRLOG
+ *       [--env K=V]... -- VIRT-V2V ARG...
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <paths.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/wrapper.h"
+#include "parent/parent.h"
+
+#define HELPER_ENV_MAX	64
+
+/* "DEV:INO:PATH" opened for appending, and proven to be that file. */
+static int
+open_checked(const char *spec)
+{
+	uintmax_t	 dev, ino;
+	struct stat	 sb;
+	char		*end;
+	int		 fd;
+
+	dev = strtoumax(spec, &end, 10);
+	if (*end++ != ':')
+		fatalx("exec helper: bad file spec");
+	ino = strtoumax(end, &end, 10);
+	if (*end++ != ':' || *end != '/')
+		fatalx("exec helper: bad file spec");
+	if ((fd = open(end, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NOCTTY |
+	    O_CLOEXEC)) == -1)
+		fatal("exec helper: %s", end);
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    (uintmax_t)sb.st_dev != dev || (uintmax_t)sb.st_ino != ino)
+		fatalx("exec helper: %s is not the file the wrapper made", end);
+	return fd;
+}
+
+/* Writes "DEV:INO:PATH" of the open fd into buf. */
+int
+helper_spec(char *buf, size_t len, int fd, const char *path)
+{
+	struct stat	sb;
+
+	if (fstat(fd, &sb) == -1)
+		return -1;
+	if (snprintf(buf, len, "%ju:%ju:%s", (uintmax_t)sb.st_dev,
+	    (uintmax_t)sb.st_ino, path) >= (int)len)
+		return -1;
+	return 0;
+}
+
+void
+exec_helper(int argc, char *argv[])
+{
+	char	*envp[HELPER_ENV_MAX + 1];
+	int	 log, mr, null, i, n = 0;
+
+	log_procinit("exec-helper");
+	log_init(1, 0);
+	if (argc < 6)
+		fatalx("exec helper: bad arguments");
+	log = open_checked(argv[2]);
+	mr = open_checked(argv[3]);
+	for (i = 4; i + 1 < argc && strcmp(argv[i], "--env") == 0; i += 2) {
+		if (n == HELPER_ENV_MAX)
+			fatalx("exec helper: too many --env");
+		envp[n++] = argv[i + 1];
+	}
+	envp[n] = NULL;
+	if (i >= argc || strcmp(argv[i], "--") != 0 || i + 1 >= argc)
+		fatalx("exec helper: no command");
+	if ((null = open(_PATH_DEVNULL, O_RDONLY)) == -1 ||
+	    dup2(null, STDIN_FILENO) == -1 ||
+	    dup2(log, STDOUT_FILENO) == -1 || dup2(log, STDERR_FILENO) == -1 ||
+	    dup2(mr, 3) == -1)
+		fatal("exec helper: dup2");
+	closefrom(4);
+	if (chdir("/") == -1)
+		fatal("exec helper: chdir");
+	execve(argv[i + 1], argv + i + 1, envp);
+	fatal("exec helper: %s", argv[i + 1]);
+}

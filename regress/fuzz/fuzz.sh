@@ -1,0 +1,283 @@
+#!/bin/bash
+# libFuzzer targets (clang, ASan, UBSan) for what the wrapper reads from
+# others: the stdin config, the v2v log, the machine-readable log and the
+# throttling file.  Not part of make check.
+#
+# Usage: regress/fuzz/fuzz.sh long        make fuzz: >= 10M executions each
+#        regress/fuzz/fuzz.sh ci          make fuzz-ci: a short run each,
+#                                         fails below regress/fuzz/floors.txt
+#        regress/fuzz/fuzz.sh build       only build the targets
+#        regress/fuzz/fuzz.sh repro TARGET FILE...   replay saved inputs
+# Targets: config v2vlog mrlog throttle.  Environment:
+#   FUZZ_WORK     work directory (default /var/tmp/v2vw-fuzz): objects,
+#                 seeds, corpora, crash artifacts, logs.  Nothing is
+#                 written into the source tree.
+#   FUZZ_TARGETS  targets to run (default: all four)
+#   FUZZ_JOBS     targets run at once (default: online CPUs, at most 4)
+#   FUZZ_RUNS     long mode: executions per target (default 10000000)
+#   FUZZ_MAXTIME  long mode: seconds per target at most (default 1500)
+#   FUZZ_CITIME   ci mode: seconds per target (default 25)
+#   FUZZ_CC       the compiler (default clang)
+#
+# The long mode keeps its corpora in $FUZZ_WORK/corpus/TARGET across runs;
+# the ci mode starts from the seeds every time (fixed -seed), so its
+# coverage is comparable with the floors.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+top=$PWD
+here=$top/regress/fuzz
+fix=$top/regress/fixtures
+mode=${1:-ci}
+work=${FUZZ_WORK:-/var/tmp/v2vw-fuzz}
+cc=${FUZZ_CC:-clang}
+all_targets="v2vlog mrlog config throttle"
+targets=${FUZZ_TARGETS:-$all_targets}
+ncpu=$(nproc 2>/dev/null || echo 1)
+jobs=${FUZZ_JOBS:-$((ncpu < 4 ? ncpu : 4))}
+
+# Project sources each target needs (only these: no priv, no parent).
+srcs_common="common/config.c common/state.c common/utf8.c common/limits.c
+    common/log.c monitor/lines.c monitor/parser.c monitor/disks.c
+    monitor/throttle.c"
+
+# Per target: largest input.  Lines and strings of 4 KiB and more must be
+# reachable (STATE_STR_MAX, CONF_STR_MAX), the throttle file is small.
+max_len() {
+	case $1 in
+	config|v2vlog)	echo 8192 ;;
+	mrlog)		echo 6144 ;;
+	throttle)	echo 1024 ;;
+	esac
+}
+
+die() { echo "fuzz.sh: $*" >&2; exit 1; }
+
+# clang with libFuzzer and the sanitizer runtimes; installed when root.
+have_toolchain() {
+	local t
+	command -v "$cc" >/dev/null 2>&1 || return 1
+	t=$(mktemp -d) || return 1
+	printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
+	    'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);' \
+	    'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)' \
+	    '{ (void)d; (void)n; return 0; }' >"$t/t.c"
+	"$cc" -fsanitize=fuzzer,address,undefined -o "$t/t" "$t/t.c" \
+	    >/dev/null 2>&1
+	local rc=$?
+	rm -rf "$t"
+	return $rc
+}
+
+ensure_toolchain() {
+	have_toolchain && return 0
+	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+		echo "fuzz.sh: installing clang libclang-rt-14-dev"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get -o DPkg::Lock::Timeout=600 update -qq &&
+		apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+		    --no-install-recommends clang libclang-rt-14-dev \
+		    >/dev/null || die "apt-get install failed"
+		have_toolchain && return 0
+	fi
+	die "need clang with libFuzzer and ASan/UBSan runtimes" \
+	    "(apt-get install clang libclang-rt-14-dev)"
+}
+
+build() {
+	local obj=$work/build/obj bin=$work/build s o t cflags pkg objs=
+	ensure_toolchain
+	pkg-config --exists jansson libbsd-overlay ||
+	    die "need pkg-config, jansson and libbsd (make deps)"
+	pkg=$(pkg-config --cflags jansson libbsd-overlay)
+	cflags="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer
+	    -fsanitize=fuzzer-no-link,address,undefined
+	    -fno-sanitize-recover=undefined -I$top $pkg"
+	mkdir -p "$obj" || die "cannot create $obj"
+	for s in $srcs_common; do
+		o=$obj/$(echo "${s%.c}" | tr / _).o
+		$cc $cflags -c -o "$o" "$top/$s" || die "compiling $s failed"
+		objs="$objs $o"
+	done
+	$cc $cflags -Wall -Wextra -Werror -c -o "$obj/fuzzstate.o" \
+	    "$here/targets/fuzzstate.c" || die "compiling fuzzstate.c failed"
+	for t in $all_targets; do
+		$cc $cflags -Wall -Wextra -Werror -c -o "$obj/fuzz_$t.o" \
+		    "$here/targets/fuzz_$t.c" || die "compiling fuzz_$t.c failed"
+		o="$obj/fuzz_$t.o"
+		case $t in v2vlog|mrlog) o="$o $obj/fuzzstate.o" ;; esac
+		$cc -fsanitize=fuzzer,address,undefined -o "$bin/fuzz_$t" $o \
+		    $objs $(pkg-config --libs jansson libbsd-overlay) ||
+		    die "linking fuzz_$t failed"
+	done
+}
+
+# Big seeds slow libFuzzer down: logs are cut into pieces of about 4 KiB
+# on line ends.
+pieces() {
+	local f=$1 dir=$2
+	split -C 4096 -d -a 4 "$f" "$dir/$(basename "$f")."
+}
+
+seed() {
+	local t=$1 d=$work/seeds/$1 f
+	rm -rf "$d" && mkdir -p "$d" || die "cannot create $d"
+	case $t in
+	v2vlog)
+		for f in "$fix"/v2v/*.log "$fix"/v2v/*.out "$fix"/v2v/*.stdout \
+		    "$fix"/v2v/*.stderr "$fix"/v2v/*.ovf \
+		    "$fix"/upstream/test_output_parser.py.*.txt; do
+			pieces "$f" "$d"
+		done ;;
+	mrlog)
+		for f in "$fix"/v2v/*.mr.json "$fix"/v2v/*.mr-file.txt; do
+			pieces "$f" "$d"
+		done
+		# JSON records interleaved with stdout (--machine-readable).
+		for f in "$fix"/v2v/c3-vx-mr-pipe.out \
+		    "$fix"/v2v/d-fail-blank-mr.stdout; do
+			grep -a '^{' "$f" >"$d/$(basename "$f").json"
+		done ;;
+	config)
+		cp "$here"/seeds/config/*.json "$fix"/upstream/*.json "$d"/ ;;
+	throttle)
+		cp "$here"/seeds/throttle/*.json "$d"/ ;;
+	esac
+}
+
+# The last libFuzzer status line's "cov:" and "ft:", the executions.
+stat_of() {
+	local log=$1 key=$2
+	case $key in
+	execs)	sed -n 's/^stat::number_of_executed_units: *//p' "$log" |
+		    tail -n 1 ;;
+	rate)	sed -n 's/^stat::average_exec_per_sec: *//p' "$log" |
+		    tail -n 1 ;;
+	*)	grep -a -E '^#[0-9]+' "$log" | grep -a " $key: " | tail -n 1 |
+		    sed -E "s/.* $key: ([0-9]+).*/\\1/" ;;
+	esac
+}
+
+run_one() {
+	local t=$1 log=$2 corpus art stamp start rc opts
+	art=$work/crashes/$t
+	mkdir -p "$art" "$work/logs" || return 1
+	stamp=$work/logs/$t.$mode.stamp
+	: >"$stamp"
+	opts="-print_final_stats=1 -max_len=$(max_len "$t")
+	    -dict=$here/dict/$t.dict -timeout=10 -rss_limit_mb=2048
+	    -artifact_prefix=$art/ -close_fd_mask=0"
+	if [ "$mode" = ci ]; then
+		corpus=$work/ci/$t
+		rm -rf "$corpus"
+		opts="$opts -seed=1 -max_total_time=${FUZZ_CITIME:-25}"
+	else
+		corpus=$work/corpus/$t
+		opts="$opts -runs=${FUZZ_RUNS:-10000000}
+		    -max_total_time=${FUZZ_MAXTIME:-1500}"
+	fi
+	mkdir -p "$corpus" || return 1
+	start=$(date +%s)
+	"$work/build/fuzz_$t" $opts "$corpus" "$work/seeds/$t" >"$log" 2>&1
+	rc=$?
+	echo "rc=$rc seconds=$(( $(date +%s) - start ))" >>"$log"
+	# Crash, leak, timeout and oom inputs written during this run.
+	find "$art" -maxdepth 1 -type f -newer "$stamp" \
+	    \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' \
+	    -o -name 'oom-*' \) >"$log.artifacts"
+}
+
+floor_of() {
+	awk -v t="$1" '$1 == t { print $2 }' "$here/floors.txt"
+}
+
+report() {
+	local t log execs rate cov ft corp crashes rc secs floor verdict
+	local fail=0 out=$work/summary-$mode.txt
+	printf '%-9s %12s %8s %6s %7s %6s %8s %5s %s\n' target executions \
+	    exec/s cov ft corpus crashes secs verdict >"$out"
+	for t in $targets; do
+		log=$work/logs/$t.$mode.log
+		execs=$(stat_of "$log" execs)
+		rate=$(stat_of "$log" rate)
+		cov=$(stat_of "$log" cov)
+		ft=$(stat_of "$log" ft)
+		corp=$(grep -a -E '^#[0-9]+' "$log" | grep -a ' corp: ' |
+		    tail -n 1 | sed -E 's/.* corp: ([0-9]+).*/\1/')
+		rc=$(sed -n 's/^rc=\([0-9]*\) .*/\1/p' "$log")
+		secs=$(sed -n 's/^rc=[0-9]* seconds=//p' "$log")
+		crashes=$(wc -l <"$log.artifacts")
+		[ "${rc:-1}" -ne 0 ] && [ "$crashes" -eq 0 ] && crashes=1
+		verdict=ok
+		if [ "$crashes" -gt 0 ] || [ -z "$cov" ]; then
+			verdict=FAIL fail=1
+		elif [ "$mode" = ci ]; then
+			floor=$(floor_of "$t")
+			if [ -z "$floor" ]; then
+				verdict="FAIL(no floor)" fail=1
+			elif [ "$cov" -lt "$floor" ]; then
+				verdict="FAIL(cov<$floor)" fail=1
+			else
+				verdict="ok(>=$floor)"
+			fi
+		elif [ "${execs:-0}" -lt "${FUZZ_RUNS:-10000000}" ]; then
+			verdict="short(<${FUZZ_RUNS:-10000000})"
+		fi
+		printf '%-9s %12s %8s %6s %7s %6s %8s %5s %s\n' "$t" \
+		    "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" \
+		    "${corp:-?}" "$crashes" "${secs:-?}" "$verdict" >>"$out"
+		if [ "$crashes" -gt 0 ]; then
+			sed 's/^/    artifact: /' "$log.artifacts" >>"$out"
+			grep -a -m 3 -E 'ERROR: |runtime error|FUZZ INVARIANT' \
+			    "$log" | sed 's/^/    /' >>"$out"
+			echo "    log: $log" >>"$out"
+		fi
+	done
+	cat "$out"
+	return $fail
+}
+
+run_all() {
+	local t n=0 begin
+	build
+	for t in $targets; do
+		case " $all_targets " in *" $t "*) ;; *) die "no target $t" ;; esac
+		seed "$t"
+	done
+	begin=$(date +%s)
+	echo "fuzz.sh: $mode: $targets, $jobs at a time, work in $work"
+	for t in $targets; do
+		if [ "$n" -ge "$jobs" ]; then
+			wait -n
+			n=$((n - 1))
+		fi
+		run_one "$t" "$work/logs/$t.$mode.log" &
+		n=$((n + 1))
+	done
+	wait
+	echo "fuzz.sh: $mode: $(( $(date +%s) - begin )) s"
+	report
+}
+
+# libFuzzer's own symbolizer lookup does not know Debian's versioned name.
+if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ]; then
+	for s in llvm-symbolizer llvm-symbolizer-14 \
+	    /usr/lib/llvm-14/bin/llvm-symbolizer; do
+		if command -v "$s" >/dev/null 2>&1; then
+			export ASAN_SYMBOLIZER_PATH=$(command -v "$s")
+			break
+		fi
+	done
+fi
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+case $mode in
+build)	build ;;
+ci|long) run_all ;;
+repro)
+	[ $# -ge 3 ] || die "usage: fuzz.sh repro TARGET FILE..."
+	build
+	t=$2
+	shift 2
+	"$work/build/fuzz_$t" -runs=1 "$@" ;;
+*)	die "usage: fuzz.sh long | ci | build | repro TARGET FILE..." ;;
+esac
