@@ -16,6 +16,8 @@
 #define DEFAULT_ISO_ROOT	"/rhev/data-center/mnt"
 #define DEFAULT_SSH_AGENT	"/usr/bin/ssh-agent"
 #define DEFAULT_SSH_ADD		"/usr/bin/ssh-add"
+#define DEFAULT_SYSTEMD_RUN	"/usr/bin/systemd-run"
+#define DEFAULT_SYSTEMCTL	"/usr/bin/systemctl"
 #define DEFAULT_USER		"vdsm"
 #define DEFAULT_GROUP		"kvm"
 
@@ -57,7 +59,7 @@ enum imsg_type {
 	IMSG_CONF_WARNING,	/* struct msg_text: for last_message */
 	IMSG_CONF_DONE,		/* empty: every seed has been sent */
 	IMSG_V2V_STARTED,	/* struct msg_pid */
-	IMSG_V2V_START_FAILED,	/* struct msg_errno */
+	IMSG_V2V_START_FAILED,	/* struct msg_text: why */
 	IMSG_V2V_EXITED,	/* struct msg_status */
 	IMSG_STOPPING,		/* struct msg_signal: the wrapper stops it */
 	IMSG_LIMIT_RESULT,	/* struct msg_limit_result */
@@ -80,10 +82,6 @@ struct msg_text {
 
 struct msg_pid {
 	int32_t		pid;
-};
-
-struct msg_errno {
-	int32_t		error;
 };
 
 /* A wait(2) status, decoded by the receiver. */

@@ -280,12 +280,11 @@ monitor_dispatch_priv(struct monitor *m, struct imsg *imsg)
 {
 	struct msg_disk		 d;
 	struct msg_pid		 p;
-	struct msg_errno	 e;
 	struct msg_status	 s;
 	struct msg_signal	 g;
 	struct msg_limit_result	 lr;
 	struct msg_text		 t;
-	char			 msg[256];
+	char			 msg[640];
 
 	switch (imsg->hdr.type) {
 	case IMSG_DISK_SEED:
@@ -319,12 +318,13 @@ monitor_dispatch_priv(struct monitor *m, struct imsg *imsg)
 		m->p.urgent = 1;
 		break;
 	case IMSG_V2V_START_FAILED:
-		expect_len(imsg, sizeof(e), "V2V_START_FAILED");
-		memcpy(&e, imsg->data, sizeof(e));
-		if (m->st.started)
-			fatalx("priv sent V2V_START_FAILED after the start");
+		expect_len(imsg, sizeof(t), "V2V_START_FAILED");
+		memcpy(&t, imsg->data, sizeof(t));
+		if (m->st.started || memchr(t.text, '\0', sizeof(t.text)) ==
+		    NULL)
+			fatalx("priv sent a bad V2V_START_FAILED");
 		snprintf(msg, sizeof(msg), "virt-v2v could not be started: %s",
-		    strerror(e.error));
+		    t.text);
 		state_message(&m->st, MSG_ERROR, msg);
 		m->st.failed = 1;
 		monitor_finish(m, 0);

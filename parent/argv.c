@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/config.h"
 #include "common/log.h"
+#include "common/wrapper.h"
 #include "common/wrapper.h"
 #include "parent/parent.h"
 #include "parent/vault.h"
@@ -174,6 +176,53 @@ argv_build(const struct conf *cf, struct run *r)
 	build_env(r, &e);
 	r->argv = a.v;
 	r->envp = e.v;
+}
+
+/*
+ * The systemd-run command of a daemonized run: a transient service with
+ * a name of ours (never parsed from systemd-run's output), kept loaded
+ * after a successful exit so its status can be read, as the conversion
+ * user, running the exec helper that puts the logs in place and execs
+ * virt-v2v with exactly the environment of argv_build().
+ */
+void
+unit_argv_build(struct run *r)
+{
+	struct vec	 u = { NULL, 0, ARGV_MAX + ENV_MAX * 2 + 32 };
+	char		 self[PATH_MAX], spec[PATH_MAX + 64];
+	ssize_t		 n;
+	char		**p;
+
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1)
+		fatal("readlink /proc/self/exe");
+	self[n] = '\0';
+	snprintf(r->unit, sizeof(r->unit), "virt-v2v-%s.service", r->tag);
+	if ((u.v = calloc(u.max, sizeof(char *))) == NULL)
+		fatal("calloc");
+	add(&u, "%s", r->env.systemd_run);
+	add(&u, "--unit=%s", r->unit);
+	add(&u, "--description=virt-v2v conversion %s", r->tag);
+	add(&u, "--quiet");
+	add(&u, "--property=RemainAfterExit=yes");
+	add(&u, "--uid=%u", r->conv_uid);
+	add(&u, "--gid=%u", r->conv_gid);
+	add(&u, "--");
+	add(&u, "%s", self);
+	add(&u, HELPER_FLAG);
+	if (helper_spec(spec, sizeof(spec), r->v2vlogfd, r->v2v_log) == -1)
+		fatalx("the v2v log path is too long");
+	add(&u, "%s", spec);
+	if (helper_spec(spec, sizeof(spec), r->mrlogfd, r->mr_log) == -1)
+		fatalx("the machine-readable log path is too long");
+	add(&u, "%s", spec);
+	for (p = r->envp; *p != NULL; p++) {
+		add(&u, "--env");
+		add(&u, "%s", *p);
+	}
+	add(&u, "--");
+	for (p = r->argv; *p != NULL; p++)
+		add(&u, "%s", *p);
+	r->unit_argv = u.v;
 }
 
 void

@@ -50,6 +50,10 @@ env_load(struct env *e, char *err, size_t errlen)
 	    &e->ssh_agent, err, errlen) == -1 ||
 	    env_get("V2V_WRAPPER_SSH_ADD", DEFAULT_SSH_ADD, 1,
 	    &e->ssh_add, err, errlen) == -1 ||
+	    env_get("V2V_WRAPPER_SYSTEMD_RUN", DEFAULT_SYSTEMD_RUN, 1,
+	    &e->systemd_run, err, errlen) == -1 ||
+	    env_get("V2V_WRAPPER_SYSTEMCTL", DEFAULT_SYSTEMCTL, 1,
+	    &e->systemctl, err, errlen) == -1 ||
 	    env_get("V2V_WRAPPER_LOG_DIR", DEFAULT_LOG_DIR, 1,
 	    &e->log_dir, err, errlen) == -1 ||
 	    env_get("V2V_WRAPPER_RUN_DIR", DEFAULT_RUN_DIR, 1,
@@ -59,5 +63,6 @@ env_load(struct env *e, char *err, size_t errlen)
 	    env_get("V2V_WRAPPER_GROUP", DEFAULT_GROUP, 0,
 	    &e->group, err, errlen) == -1)
 		return -1;
+	e->systemd_given = strcmp(e->systemd_run, DEFAULT_SYSTEMD_RUN) != 0;
 	return 0;
 }

@@ -21,6 +21,9 @@ struct env {
 	const char	*iso_root;
 	const char	*ssh_agent;
 	const char	*ssh_add;
+	const char	*systemd_run;
+	const char	*systemctl;
+	int		 systemd_given;	/* V2V_WRAPPER_SYSTEMD_RUN was set */
 	const char	*log_dir;
 	const char	*run_dir;
 	const char	*user;
@@ -78,6 +81,10 @@ struct run {
 	/* the virt-v2v command, built in code */
 	char		**argv;
 	char		**envp;
+	/* daemonized with systemd: the unit and its systemd-run argv */
+	int		 use_unit;
+	char		 unit[128];
+	char		**unit_argv;
 };
 
 /* env.c */
@@ -116,6 +123,7 @@ void	 setup_closeall(struct run *);
 /* argv.c */
 void	 argv_build(const struct conf *, struct run *);
 void	 argv_free(struct run *);
+void	 unit_argv_build(struct run *);
 
 /* helper.c */
 int	 helper_spec(char *, size_t, int, const char *);

@@ -121,7 +121,14 @@ start(const struct conf *cf, struct run *r, int readyfd)
 	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) == -1)
 		fatal("fcntl O_NONBLOCK");
 	argv_build(cf, r);
-	pc.child_pid = child_fork(r, &pc.gofd, &pc.execfd);
+	pc.child_pid = pc.gofd = pc.execfd = -1;
+	if (r->use_unit) {
+		unit_argv_build(r);
+		strlcpy(pc.unit, r->unit, sizeof(pc.unit));
+		pc.unit_argv = r->unit_argv;
+		pc.systemctl = r->env.systemctl;
+	} else
+		pc.child_pid = child_fork(r, &pc.gofd, &pc.execfd);
 	argv_free(r);
 	pc.monitor_pid = monitor_fork(r, sp[1], !cf->daemonize);
 	close(sp[1]);

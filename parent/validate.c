@@ -83,16 +83,25 @@ check_iso(const struct conf *cf, struct run *r, char *err, size_t errlen)
 	return 0;
 }
 
-/* Without systemd the daemon's virt-v2v is a direct child. */
+/*
+ * A daemonized run goes into a transient systemd unit where systemd
+ * runs (or where V2V_WRAPPER_SYSTEMD_RUN names a stand-in); without it,
+ * virt-v2v is a direct child and throttling is unavailable.
+ */
 static void
 check_systemd(const struct conf *cf, struct run *r)
 {
 	struct stat	sb;
 
-	if (cf->daemonize && (lstat("/run/systemd/system", &sb) == -1 ||
-	    !S_ISDIR(sb.st_mode)))
-		add_warning(r, "no running systemd: virt-v2v runs as a direct "
-		    "child and throttling is unavailable");
+	if (!cf->daemonize)
+		return;
+	if (r->env.systemd_given || (lstat("/run/systemd/system", &sb) == 0 &&
+	    S_ISDIR(sb.st_mode))) {
+		r->use_unit = 1;
+		return;
+	}
+	add_warning(r, "no running systemd: virt-v2v runs as a direct "
+	    "child and throttling is unavailable");
 }
 
 int

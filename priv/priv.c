@@ -29,6 +29,10 @@
 struct priv {
 	struct privconf	*pc;
 	struct imsgbuf	 ibuf;
+	pid_t		 v2v_pid;
+	int		 pidfd;		/* a unit's MainPID, or -1 */
+	int		 show_failures;
+	int		 exit_seen;
 	int		 v2v_running;
 	int		 v2v_started;
 	int		 v2v_status;
@@ -103,8 +107,10 @@ priv_violation(struct priv *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (p->v2v_running)
-		child_signal(p->pc->child_pid, SIGKILL);
+	if (p->v2v_running) {
+		conv_signal(p->pc, p->v2v_pid, SIGKILL);
+		conv_finish(p->pc);
+	}
 	cleanup_run(p->pc);
 	fatalx("protocol violation by the monitor: %s", buf);
 }
@@ -120,29 +126,69 @@ priv_stop(struct priv *p, int sig)
 	log_info("stopping virt-v2v on %s", strsignal(sig));
 	priv_compose(p, IMSG_STOPPING, &m, sizeof(m));
 	if (p->v2v_running) {
-		child_signal(p->pc->child_pid, SIGTERM);
+		conv_signal(p->pc, p->v2v_pid, SIGTERM);
 		p->stop_deadline = time(NULL) + STOP_GRACE_SEC;
+	}
+}
+
+/* virt-v2v ended: secrets go first, then the monitor hears of it. */
+static void
+priv_ended(struct priv *p, int status)
+{
+	struct msg_status	m;
+
+	p->v2v_running = 0;
+	p->v2v_exited = 1;
+	p->v2v_status = status;
+	if (p->pidfd != -1) {
+		close(p->pidfd);
+		p->pidfd = -1;
+	}
+	log_info("virt-v2v (pid %ld) ended, wait status 0x%x",
+	    (long)p->v2v_pid, status);
+	conv_finish(p->pc);
+	cleanup_secrets(p->pc);
+	m.status = status;
+	priv_compose(p, IMSG_V2V_EXITED, &m, sizeof(m));
+}
+
+/*
+ * A unit: ask systemd how it is.  Once the pidfd said the process is
+ * gone, systemd may take a moment to say so too: ask every tick, and
+ * give up on an answer after 20 of them.
+ */
+static void
+priv_check_unit(struct priv *p, int woken)
+{
+	int	status;
+
+	if (!p->v2v_running)
+		return;
+	if (woken && p->pidfd != -1) {
+		close(p->pidfd);
+		p->pidfd = -1;
+		p->exit_seen = 1;
+	}
+	if (conv_ended(p->pc, &status)) {
+		priv_ended(p, status);
+		return;
+	}
+	if (p->exit_seen && ++p->show_failures > 20) {
+		log_warnx("virt-v2v ended, but systemd did not say how");
+		priv_ended(p, 1 << 8);
 	}
 }
 
 static void
 priv_reap(struct priv *p)
 {
-	struct msg_status	m;
 	pid_t			pid;
 	int			status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pid == p->pc->child_pid && p->v2v_running) {
-			p->v2v_running = 0;
-			p->v2v_exited = 1;
-			p->v2v_status = status;
-			m.status = status;
-			log_info("virt-v2v (pid %ld) ended, wait status 0x%x",
-			    (long)pid, status);
-			cleanup_secrets(p->pc);
-			priv_compose(p, IMSG_V2V_EXITED, &m, sizeof(m));
-		} else if (pid == p->pc->monitor_pid) {
+		if (pid == p->pc->child_pid && p->v2v_running)
+			priv_ended(p, status);
+		else if (pid == p->pc->monitor_pid) {
 			p->monitor_reaped = 1;
 			log_debug("monitor (pid %ld) ended", (long)pid);
 		} else if (pid == p->pc->agent_pid) {
@@ -155,8 +201,8 @@ priv_reap(struct priv *p)
 
 /*
  * Apply a limit, from the input or the monitor, and tell the monitor
- * how it went.  A direct child has no systemd unit to carry a CPU quota
- * and no cgroup for tc to classify, so both are unavailable here.
+ * how it went.  CPU goes through the unit's CPUQuota; a direct child has
+ * no unit.  Network needs tc classes and a net_cls cgroup: not yet.
  */
 static void
 priv_apply_limit(struct priv *p, int kind, long long value)
@@ -166,8 +212,12 @@ priv_apply_limit(struct priv *p, int kind, long long value)
 	r.kind = kind;
 	r.value = value;
 	r.status = LIMIT_UNAVAILABLE;
-	log_info("%s limit %lld requested: not available for a direct child",
-	    kind == LIMIT_CPU ? "cpu" : "network", value);
+	if (kind == LIMIT_CPU && p->pc->unit[0] != '\0' && p->v2v_running)
+		r.status = unit_cpu_quota(p->pc, value) == 0 ? LIMIT_APPLIED :
+		    LIMIT_FAILED;
+	log_info("%s limit %lld: %s", kind == LIMIT_CPU ? "cpu" : "network",
+	    value, r.status == LIMIT_APPLIED ? "applied" :
+	    r.status == LIMIT_FAILED ? "failed" : "not available");
 	priv_compose(p, IMSG_LIMIT_RESULT, &r, sizeof(r));
 }
 
@@ -282,12 +332,13 @@ static void
 priv_start_v2v(struct priv *p)
 {
 	struct msg_pid		mp;
-	struct msg_errno	me;
-	int			error;
+	struct msg_text		mt;
 
-	if ((error = child_release(p->pc)) == 0) {
+	memset(&mt, 0, sizeof(mt));
+	if (conv_start(p->pc, &p->v2v_pid, &p->pidfd, mt.text,
+	    sizeof(mt.text)) == 0) {
 		p->v2v_running = p->v2v_started = 1;
-		mp.pid = p->pc->child_pid;
+		mp.pid = p->v2v_pid;
 		log_info("virt-v2v started, pid %ld", (long)mp.pid);
 		priv_compose(p, IMSG_V2V_STARTED, &mp, sizeof(mp));
 		/* The input's throttling, right after the start. */
@@ -297,11 +348,10 @@ priv_start_v2v(struct priv *p)
 			priv_apply_limit(p, LIMIT_NET, p->pc->net);
 		return;
 	}
-	/* The child exits on its own; priv_reap() collects it. */
+	/* A child exits on its own; priv_reap() collects it. */
 	cleanup_secrets(p->pc);
-	me.error = error;
-	log_warnx("virt-v2v could not be started: %s", strerror(error));
-	priv_compose(p, IMSG_V2V_START_FAILED, &me, sizeof(me));
+	log_warnx("virt-v2v could not be started: %s", mt.text);
+	priv_compose(p, IMSG_V2V_START_FAILED, &mt, sizeof(mt));
 }
 
 static void
@@ -329,13 +379,15 @@ priv_monitor_lost(struct priv *p)
 
 	log_warnx("the monitor ended before the run did");
 	if (p->v2v_running &&
-	    (status = child_stop_wait(p->pc->child_pid, STOP_GRACE_SEC)) != -1) {
+	    (status = conv_stop_wait(p->pc, p->v2v_pid, STOP_GRACE_SEC)) != -1) {
 		p->v2v_exited = 1;
 		p->v2v_status = status;
 	}
+	if (p->v2v_started)
+		conv_finish(p->pc);
 	state_init(&st);
 	st.started = p->v2v_started;
-	st.pid = p->pc->child_pid;
+	st.pid = p->v2v_pid;
 	if (p->v2v_exited && p->v2v_started) {
 		st.has_rc = 1;
 		st.rc = WIFSIGNALED(p->v2v_status) ?
@@ -354,23 +406,31 @@ priv_monitor_lost(struct priv *p)
 static void
 priv_poll(struct priv *p, const sigset_t *waitmask)
 {
-	struct pollfd	pfd = { p->pc->sock, POLLIN, 0 };
+	struct pollfd	pfd[2] = { { p->pc->sock, POLLIN, 0 },
+			    { p->pidfd, POLLIN, 0 } };
 	struct timespec	ts = { 1, 0 };
+	int		ms = conv_poll_ms(p->pc, p->pidfd);
 
 	if (p->monitor_eof)
-		pfd.fd = -1;
+		pfd[0].fd = -1;
 	if (p->ibuf.queued > 0)
-		pfd.events |= POLLOUT;
-	if (ppoll(&pfd, 1, &ts, waitmask) == -1) {
+		pfd[0].events |= POLLOUT;
+	if (ms != -1 && p->v2v_running) {
+		ts.tv_sec = 0;
+		ts.tv_nsec = ms * 1000000L;
+	}
+	if (ppoll(pfd, 2, &ts, waitmask) == -1) {
 		if (errno != EINTR)
 			fatal("ppoll");
 		return;
 	}
-	if (pfd.revents & POLLOUT && imsg_write(&p->ibuf) == -1 &&
+	if (pfd[0].revents & POLLOUT && imsg_write(&p->ibuf) == -1 &&
 	    errno != EAGAIN)
 		p->monitor_eof = 1;
-	if (pfd.revents & (POLLIN | POLLHUP | POLLERR))
+	if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
 		priv_read_monitor(p);
+	if (pfd[1].revents & POLLIN || (ms != -1 && p->v2v_running))
+		priv_check_unit(p, pfd[1].revents & POLLIN);
 }
 
 void
@@ -381,6 +441,7 @@ priv_main(struct privconf *pc)
 
 	memset(&p, 0, sizeof(p));
 	p.pc = pc;
+	p.pidfd = -1;
 	log_procinit("priv");
 	if (pc->root)
 		caps_drop();
@@ -404,7 +465,7 @@ priv_main(struct privconf *pc)
 		if (p.stopping && p.v2v_running &&
 		    time(NULL) >= p.stop_deadline) {
 			log_warnx("virt-v2v ignored SIGTERM, killing it");
-			child_signal(pc->child_pid, SIGKILL);
+			conv_signal(pc, p.v2v_pid, SIGKILL);
 			p.stop_deadline = time(NULL) + STOP_GRACE_SEC;
 		}
 		if (p.monitor_done && !p.v2v_running)

@@ -32,6 +32,10 @@ struct privconf {
 	pid_t		  agent_pid;	/* the ssh-agent, or -1 */
 	int		  has_cpu, has_net;	/* the input's throttling */
 	long long	  cpu, net;
+	/* a systemd unit instead of a direct child (unit[0] != '\0') */
+	char		  unit[128];
+	char		**unit_argv;		/* systemd-run ... */
+	const char	 *systemctl;
 };
 
 /* priv.c */
@@ -46,6 +50,31 @@ int	child_release(struct privconf *);
 void	child_signal(pid_t, int);
 int	child_stop_wait(pid_t, int);
 void	child_stop_wait_for(pid_t, int);
+
+/* unit.c */
+struct unit_state {
+	long	main_pid;
+	long	code;		/* ExecMainCode: CLD_EXITED, CLD_KILLED ... */
+	long	status;		/* ExecMainStatus */
+	char	active[32];
+	char	load[32];
+};
+
+int	unit_show(struct privconf *, struct unit_state *);
+int	unit_wait_status(const struct unit_state *);
+pid_t	unit_start(struct privconf *, char *, size_t);
+int	unit_pidfd(pid_t);
+void	unit_kill(struct privconf *, int);
+void	unit_remove(struct privconf *);
+int	unit_cpu_quota(struct privconf *, long long);
+
+/* conv.c */
+int	conv_start(struct privconf *, pid_t *, int *, char *, size_t);
+void	conv_signal(struct privconf *, pid_t, int);
+int	conv_poll_ms(const struct privconf *, int);
+int	conv_ended(struct privconf *, int *);
+void	conv_finish(struct privconf *);
+int	conv_stop_wait(struct privconf *, pid_t, int);
 
 /* cleanup.c */
 void	cleanup_secrets(struct privconf *);

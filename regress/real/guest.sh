@@ -8,7 +8,8 @@
 # 4 GiB virtual (nbdcopy then prints a frame every 128 MiB: about 30),
 # some 400 MiB allocated.  Debian packages and the Debian mirror only: no
 # loop device, no mount, the disk is made inside the libguestfs appliance.
-# The caller holds the lock that keeps two builds apart.
+# The caller holds the lock that keeps two builds apart, so a build.*
+# directory found here is what a killed build left.
 set -euo pipefail
 
 GUEST_VERSION=1
@@ -35,6 +36,11 @@ mirror=$(awk '$1 == "URIs:" && $2 ~ /\/debian\/?$/ { print $2; exit }' \
 mirror=${mirror:-http://deb.debian.org/debian}
 
 mkdir -p "$CACHE"
+for old in "$CACHE"/build.*; do
+	[ -d "$old" ] || continue
+	awk -v d="$old/" 'index($2, d) == 1 { f = 1 } END { exit !f }' /proc/mounts ||
+	    rm -rf --one-file-system "$old"
+done
 W=$(mktemp -d "$CACHE/build.XXXXXX")
 done_build() {
 	# debootstrap unmounts what it mounted; never delete through a
@@ -85,6 +91,8 @@ tar --numeric-owner --xattrs --acls -C "$R" -cf "$W/root.tar" .
 rm -rf --one-file-system "$R"
 
 # Partition, filesystem, files and bootloader, all inside the appliance.
+# Without --recheck, grub-install fails here with "embedding is not
+# possible" (it does not find the MBR gap of /dev/sda).
 if ! guestfish >"$W/guestfish.log" 2>&1 <<EOF
 disk-create $W/disk.img raw $SIZE
 add $W/disk.img format:raw
@@ -96,7 +104,7 @@ mkfs ext4 /dev/sda1 label:root
 set-uuid /dev/sda1 $FSUUID
 mount /dev/sda1 /
 tar-in $W/root.tar / xattrs:true acls:true
-command "grub-install --target=i386-pc /dev/sda"
+command "grub-install --target=i386-pc --recheck /dev/sda"
 command update-grub
 umount-all
 EOF
