@@ -29,8 +29,8 @@ static __attribute__((noreturn)) void
 usage(void)
 {
 	fprintf(stderr, "usage: virt-v2v-wrapper [-nv] < input.json\n"
-	    "       virt-v2v-wrapper --checks | --check-rhv-guest-tools | "
-	    "--version\n");
+	    "       virt-v2v-wrapper --cleanup | --checks | "
+	    "--check-rhv-guest-tools | --version\n");
 	exit(1);
 }
 
@@ -46,6 +46,21 @@ init_run(struct run *r)
 	r->root = geteuid() == 0;
 }
 
+/* --cleanup: what runs whose priv died left behind. */
+static int
+cleanup_only(struct run *r)
+{
+	char	err[512];
+	int	n;
+
+	if (env_load(&r->env, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if ((n = reap_dead_runs(&r->env)) == -1)
+		fatal("cleanup: %s", r->env.run_dir);
+	printf("%d dead run%s cleaned up\n", n, n == 1 ? "" : "s");
+	return 0;
+}
+
 static int
 parse_args(int argc, char *argv[], struct run *r)
 {
@@ -55,6 +70,8 @@ parse_args(int argc, char *argv[], struct run *r)
 		if (strcmp(argv[i], "--version") == 0) {
 			printf("virt-v2v-wrapper %s\n", WRAPPER_VERSION);
 			exit(0);
+		} else if (strcmp(argv[i], "--cleanup") == 0) {
+			exit(cleanup_only(r));
 		} else if (strcmp(argv[i], "--checks") == 0) {
 			printf("rhv-guest-tools\n");
 			exit(0);
@@ -114,6 +131,9 @@ prepare(struct conf *cf, struct run *r)
 {
 	char	err[512];
 
+	/* Before a new run: what dead ones left (secrets included). */
+	if (r->root && reap_dead_runs(&r->env) == -1)
+		log_warn("cleanup of dead runs in %s", r->env.run_dir);
 	if (setup_create(cf, r, err, sizeof(err)) == -1) {
 		setup_undo(r);
 		fatalx("%s", err);

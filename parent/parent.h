@@ -104,6 +104,9 @@ int	 agent_paths(struct run *);
 int	 agent_start(const struct conf *, struct run *, char *, size_t);
 void	 agent_stop(struct run *);
 
+/* reap.c */
+int	 reap_dead_runs(const struct env *);
+
 /* validate.c */
 int	 validate(const struct conf *, struct run *, char *, size_t);
 int	 check_guest_tools(void);

@@ -122,6 +122,7 @@ BUILD_DIR=       # its target directory
 NSPAWN_PID=
 LEADER=          # host pid of the container's PID 1
 CMD_PID=         # nsenter running CMD
+BOOTED=0         # 1 once the container's systemd ran: it can halt cleanly
 CG_OURS=()       # /sys/fs/cgroup/<h>/<our path>/$MACHINE
 
 # ---------------------------------------------------------------------------
@@ -199,7 +200,11 @@ teardown() {
 	fi
 	if [ -n "$NSPAWN_PID" ] && alive "$NSPAWN_PID"; then
 		# SIGTERM: nspawn asks PID 1 to halt; a second one kills at once.
+		# (Before the boot finished, a halt request may go unheard.)
 		kill -TERM "$NSPAWN_PID" 2>/dev/null
+		if [ "$BOOTED" = 0 ]; then
+			wait_gone "$NSPAWN_PID" 5 || kill -TERM "$NSPAWN_PID" 2>/dev/null
+		fi
 		if ! wait_gone "$NSPAWN_PID" $((HALT_TIMEOUT * 10)); then
 			warn "container did not halt within ${HALT_TIMEOUT}s, terminating it"
 			kill -TERM "$NSPAWN_PID" 2>/dev/null
@@ -437,6 +442,7 @@ wait_running() {
 	done
 }
 wait_running boot
+BOOTED=1
 note "booted in $(secs "$T_BOOT")s (machine $MACHINE, PID 1 = host pid $LEADER)"
 
 # nspawn mounts the v1 controller hierarchies read-only (only name=systemd

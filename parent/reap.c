@@ -1,0 +1,203 @@
+/*
+ * What runs whose priv died leave behind.  priv holds a flock on its
+ * run's lock for the run's whole life; a lock nobody holds marks a dead
+ * run.  For each: stop its systemd unit, remove the private directory
+ * (secrets, the ssh-agent's directory, the lock), and close its state
+ * file as failed and finished if nobody did.  Run by --cleanup and at
+ * the start of every wrapper run as root.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "common/log.h"
+#include "common/spawn.h"
+#include "common/wrapper.h"
+#include "parent/parent.h"
+
+#define YOUNG_SEC	60	/* a run this young may still be setting up */
+
+/* Remove a directory's entries (one level) and the directory. */
+static void
+remove_dir(int parentfd, const char *name)
+{
+	struct dirent	*de;
+	DIR		*d;
+	int		 fd;
+
+	fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			unlinkat(fd, de->d_name, 0);
+	closedir(d);
+	if (unlinkat(parentfd, name, AT_REMOVEDIR) == -1 && errno != ENOENT)
+		log_warn("cleanup: removing %s", name);
+}
+
+static void
+stop_unit(const struct env *e, const char *tag)
+{
+	static char	 stop[] = "stop", reset[] = "reset-failed";
+	static char	 path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+	char		 unit[NAME_MAX + 32], out[512], err[256];
+	char		*argv[] = { NULL, stop, unit, NULL }, *envp[] = { path, NULL };
+	struct stat	 sb;
+
+	if (!e->systemd_given && stat("/run/systemd/system", &sb) == -1)
+		return;
+	snprintf(unit, sizeof(unit), "virt-v2v-%s.service", tag);
+	argv[0] = (char *)(uintptr_t)e->systemctl;
+	run_capture(NULL, argv, envp, 30000, out, sizeof(out), err,
+	    sizeof(err));
+	argv[1] = reset;
+	run_capture(NULL, argv, envp, 30000, out, sizeof(out), err,
+	    sizeof(err));
+}
+
+/* A state file without "finished" gets failed, finished and why. */
+static void
+close_state(int basefd, const char *rundir)
+{
+	json_t		*o = NULL, *lm;
+	const char	*type;
+	char		 path[PATH_MAX], tmp[PATH_MAX];
+	int		 dfd, fd;
+
+	if ((dfd = openat(basefd, rundir, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return;
+	if ((fd = openat(dfd, STATE_NAME, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC)) != -1) {
+		o = json_loadfd(fd, 0, NULL);
+		close(fd);
+	}
+	if (o != NULL && json_is_object(o) &&
+	    json_object_get(o, "finished") == NULL) {
+		/* A warning never stands for the end; an error may. */
+		lm = json_object_get(o, "last_message");
+		type = json_string_value(json_object_get(lm, "type"));
+		if (type == NULL || strcmp(type, "error") != 0)
+			json_object_set_new(o, "last_message", json_pack(
+			    "{s:s, s:s}", "message", "the wrapper ended "
+			    "unexpectedly; the run was cleaned up afterwards",
+			    "type", "error"));
+		json_object_set_new(o, "failed", json_true());
+		json_object_set_new(o, "finished", json_true());
+		snprintf(tmp, sizeof(tmp), ".%s.cleanup", STATE_NAME);
+		if ((fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0644)) != -1) {
+			if (json_dumpfd(o, fd, JSON_COMPACT |
+			    JSON_PRESERVE_ORDER) == 0 && fchmod(fd, 0644) == 0 &&
+			    close(fd) == 0)
+				renameat(dfd, tmp, dfd, STATE_NAME);
+			else
+				close(fd);
+			unlinkat(dfd, tmp, 0);
+		}
+		snprintf(path, sizeof(path), "%s/%s", rundir, STATE_NAME);
+		log_info("cleanup: %s closed as failed", path);
+	}
+	json_decref(o);
+	close(dfd);
+}
+
+/* Returns 1 when the run of this private directory is dead. */
+static int
+is_dead(int basefd, const char *name, int *lockfd)
+{
+	struct stat	sb;
+	int		pfd;
+
+	*lockfd = -1;
+	pfd = openat(basefd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (pfd == -1 || fstat(pfd, &sb) == -1) {
+		if (pfd != -1)
+			close(pfd);
+		return 0;
+	}
+	*lockfd = openat(pfd, LOCK_NAME, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	close(pfd);
+	if (*lockfd == -1)
+		return time(NULL) - sb.st_mtime > YOUNG_SEC;
+	if (flock(*lockfd, LOCK_EX | LOCK_NB) == -1) {
+		close(*lockfd);
+		*lockfd = -1;
+		return 0;
+	}
+	return 1;
+}
+
+static int
+reap_one(const struct env *e, int basefd, const char *name)
+{
+	char	rundir[NAME_MAX + 1], tag[NAME_MAX + 1];
+	size_t	len = strlen(name) - strlen(PRIVATE_SUFFIX);
+	int	lockfd, pfd;
+
+	if (!is_dead(basefd, name, &lockfd))
+		return 0;
+	snprintf(rundir, sizeof(rundir), "%.*s", (int)len, name);
+	snprintf(tag, sizeof(tag), "%s", rundir + strlen(RUN_PREFIX));
+	log_info("cleanup: %s belongs to a run that ended unexpectedly", name);
+	stop_unit(e, tag);
+	if ((pfd = openat(basefd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) != -1) {
+		remove_dir(pfd, SECRETS_DIR);
+		remove_dir(pfd, AGENT_DIR);
+		unlinkat(pfd, LOCK_NAME, 0);
+		close(pfd);
+	}
+	if (unlinkat(basefd, name, AT_REMOVEDIR) == -1)
+		log_warn("cleanup: removing %s", name);
+	close_state(basefd, rundir);
+	if (lockfd != -1)
+		close(lockfd);
+	return 1;
+}
+
+/* Returns how many dead runs were cleaned, or -1. */
+int
+reap_dead_runs(const struct env *e)
+{
+	struct dirent	*de;
+	DIR		*d;
+	size_t		 len, slen = strlen(PRIVATE_SUFFIX);
+	int		 basefd, n = 0;
+
+	basefd = open(e->run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (basefd == -1)
+		return errno == ENOENT ? 0 : -1;
+	if ((d = fdopendir(dup(basefd))) == NULL) {
+		close(basefd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (strncmp(de->d_name, RUN_PREFIX, strlen(RUN_PREFIX)) != 0 ||
+		    len <= slen || strcmp(de->d_name + len - slen,
+		    PRIVATE_SUFFIX) != 0)
+			continue;
+		n += reap_one(e, basefd, de->d_name);
+	}
+	closedir(d);
+	close(basefd);
+	return n;
+}
