@@ -185,13 +185,15 @@ teardown() {
 	# first, its child would be re-parented to the host's init and the
 	# container's shutdown would wait on it.
 	if [ -n "$CMD_PID" ] && alive "$CMD_PID"; then
+		exec 3>&2 2>/dev/null   # no "Killed" job notices
 		kids=$(pgrep -P "$CMD_PID")
 		for c in $kids; do kill -TERM "$c"; kill -CONT "$c"; done 2>/dev/null
 		wait_gone "$CMD_PID" 20 || {
 			for c in $kids; do kill -KILL "$c"; done 2>/dev/null
 			wait_gone "$CMD_PID" 20 || kill -KILL "$CMD_PID" 2>/dev/null
 		}
-		wait "$CMD_PID" 2>/dev/null
+		wait "$CMD_PID"
+		exec 2>&3 3>&-
 	fi
 	if [ -n "$BUILD_PID" ]; then
 		kill -TERM "$BUILD_PID" 2>/dev/null
