@@ -23,8 +23,10 @@ if [ "$(id -u)" -eq 0 ]; then
 	export V2V_WRAPPER_USER=nobody V2V_WRAPPER_GROUP=nogroup
 fi
 
-input='{"vm_name": "ssh://root@esxi.example/vmfs/volumes/datastore1/guest/guest.vmx",
- "transport_method": "ssh", "export_domain": "'"$D"'/export",
+input='{"vm_name": "guest", "transport_method": "vddk",
+ "vmware_uri": "esx://root@esxi.example?no_verify=1",
+ "vmware_fingerprint": "01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67",
+ "vmware_password": "demo-password", "export_domain": "'"$D"'/export",
  "source_disks": ["[datastore1] guest/guest.vmdk"]}'
 echo "== input"
 echo "$input"
