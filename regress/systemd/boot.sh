@@ -85,6 +85,45 @@ if [ "${1:-}" = __enter ]; then
 fi
 
 # ---------------------------------------------------------------------------
+# Watchdog (internal), fed by the main script on stdin:
+#   boot.sh __watchdog   <<< "halt S" "work DIR" "name M" "cg DIR"... "pid P"
+#                            "leader P" ... then "done" or end of file
+if [ "${1:-}" = __watchdog ]; then
+	trap '' INT TERM HUP QUIT
+	halt=5 work= name= pid= leader= cgs=()
+	while read -r k v; do
+		case $k in
+		halt) halt=$v ;; work) work=$v ;; name) name=$v ;;
+		pid) pid=$v ;; leader) leader=$v ;; cg) cgs+=("$v") ;;
+		done) exit 0 ;;
+		esac
+	done
+	# End of file without "done": the main script died without teardown.
+	nspawn_alive() {
+		[ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = systemd-nspawn ]
+	}
+	if nspawn_alive; then
+		kill -TERM "$pid"
+		for i in $(seq 1 $((halt * 10))); do nspawn_alive || break; sleep 0.1; done
+		nspawn_alive && kill -TERM "$pid" && sleep 2
+		if nspawn_alive; then
+			[ -n "$leader" ] && kill -KILL "$leader"
+			kill -KILL "$pid"
+		fi
+		for i in $(seq 1 50); do nspawn_alive || break; sleep 0.1; done
+	fi
+	for i in 1 2 3 4 5; do
+		for d in "${cgs[@]}"; do
+			[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+		done
+		sleep 0.2
+	done
+	[ -n "$name" ] && rmdir "/run/systemd/nspawn/propagate/$name" 2>/dev/null
+	case $work in /tmp/v2vw-sd.*) rm -rf "$work" ;; esac
+	exit 0
+fi
+
+# ---------------------------------------------------------------------------
 # Options.
 usage() { echo "usage: $PROG [--bind DIR]... [--] CMD [ARG...] | --prepare" >&2; exit 125; }
 USER_BINDS=()
@@ -123,6 +162,7 @@ NSPAWN_PID=
 LEADER=          # host pid of the container's PID 1
 CMD_PID=         # nsenter running CMD
 BOOTED=0         # 1 once the container's systemd ran: it can halt cleanly
+WATCHDOG=0       # 1 while the watchdog listens on fd 7
 CG_OURS=()       # /sys/fs/cgroup/<h>/<our path>/$MACHINE
 
 # ---------------------------------------------------------------------------
@@ -177,8 +217,12 @@ wait_gone() {
 teardown() {
 	local rc=$? t c kids
 	set +e
-	trap '' INT TERM HUP
+	trap '' INT TERM HUP PIPE
 	t=$(now_ms)
+	if [ "$WATCHDOG" = 1 ]; then
+		echo done >&7 2>/dev/null
+		exec 7>&-
+	fi
 	# Interrupted while CMD runs: end it from inside first.  nsenter waits
 	# for its child with WUNTRACED and stops itself when the child stops, so
 	# the shutdown's SIGSTOP broadcast would freeze it; and if nsenter died
@@ -235,20 +279,20 @@ trap 'exit 143' TERM
 # ---------------------------------------------------------------------------
 # Host prerequisites.
 [ "$(id -u)" = 0 ] || fail "must run as root"
+mkdir -p "$CACHE" || fail "cannot create $CACHE"
 if ! command -v systemd-nspawn >/dev/null || ! command -v debootstrap >/dev/null; then
 	command -v apt-get >/dev/null || fail "systemd-nspawn/debootstrap missing and no apt-get (Debian 12 expected)"
 	note "installing systemd-container debootstrap"
 	# --no-install-recommends: the recommended libnss-mymachines would add
 	# itself to /etc/nsswitch.conf.
 	apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends \
-	    systemd-container debootstrap >/dev/null 2>&1 </dev/null ||
-		fail "apt-get install systemd-container debootstrap failed"
+	    systemd-container debootstrap >"$CACHE/apt-get.log" 2>&1 </dev/null ||
+		fail "apt-get install systemd-container debootstrap failed, see $CACHE/apt-get.log"
 fi
 for t in systemd-nspawn debootstrap nsenter unshare flock getent useradd groupadd; do
 	command -v "$t" >/dev/null || fail "$t not found"
 done
 [ -d /sys/fs/cgroup ] || fail "no /sys/fs/cgroup"
-mkdir -p "$CACHE" || fail "cannot create $CACHE"
 WORK=$(mktemp -d /tmp/v2vw-sd.XXXXXX) || fail "mktemp"
 
 # ---------------------------------------------------------------------------
@@ -403,6 +447,16 @@ for b in "${binds[@]}"; do
 	BIND_ARGS+=("--bind=$b")
 done
 
+# The watchdog: should we be SIGKILLed (no trap runs), it sees its pipe
+# close and halts the container, then removes what we made.  Only we hold
+# the write end (fd 7); "done" tells it that our own teardown runs.
+# (tell: in a subshell, so that a dead watchdog's SIGPIPE cannot kill us)
+exec 7> >(exec bash "$SELF" __watchdog >/dev/null 2>&1)
+WATCHDOG=1
+tell() { (printf '%s\n' "$@" >&7) 2>/dev/null; }
+tell "halt $HALT_TIMEOUT" "work $WORK" "name $MACHINE"
+for d in "${CG_OURS[@]}"; do tell "cg $d"; done
+
 T_BOOT=$(now_ms)
 (
 	for d in "${CG_OURS[@]}"; do
@@ -413,8 +467,9 @@ T_BOOT=$(now_ms)
 	    --console=passive --private-network --volatile=overlay \
 	    --resolv-conf=off --timezone=off --link-journal=no \
 	    --bind-ro=/usr "${BIND_ARGS[@]}"
-) </dev/null >"$WORK/console.log" 2>&1 9>&- &
+) </dev/null >"$WORK/console.log" 2>&1 7>&- 9>&- &
 NSPAWN_PID=$!
+tell "pid $NSPAWN_PID"
 
 boot_log() { sed 's/^/    /' "$WORK/console.log" | tail -n 20 >&2; }
 deadline=$(( $(date +%s) + BOOT_TIMEOUT ))
@@ -424,18 +479,19 @@ while [ -z "$LEADER" ]; do
 		[ "$(awk '/^NSpid:/ { print $NF }' "/proc/$c/status" 2>/dev/null)" = 1 ] &&
 			LEADER=$c
 	done
-	[ -n "$LEADER" ] && break
+	[ -n "$LEADER" ] && { tell "leader $LEADER"; break; }
 	alive "$NSPAWN_PID" || { boot_log; fail "systemd-nspawn exited during start"; }
 	[ "$(date +%s)" -lt "$deadline" ] || { boot_log; fail "no container PID 1 after ${BOOT_TIMEOUT}s"; }
 	sleep 0.05
 done
-IN=(nsenter --target "$LEADER" --all)
+# inside CMD...: run CMD in all the container's namespaces.
+inside() { nsenter --target "$LEADER" --all "$@" 7>&- 9>&-; }
 
 # wait_running WHAT: poll is-system-running until running or degraded.
 wait_running() {
 	local st=
 	while :; do
-		st=$("${IN[@]}" systemctl is-system-running 2>/dev/null 9>&-)
+		st=$(inside systemctl is-system-running 2>/dev/null)
 		case $st in running|degraded) return 0 ;; esac
 		alive "$NSPAWN_PID" || { boot_log; fail "container died during $1"; }
 		[ "$(date +%s)" -lt "$deadline" ] ||
@@ -452,21 +508,21 @@ note "booted in $(secs "$T_BOOT")s (machine $MACHINE, PID 1 = host pid $LEADER)"
 # once, at startup: without this, CPUQuota= etc. are accepted and silently
 # not applied.  Remount them rw inside, then re-exec PID 1.
 T_RW=$(now_ms)
-"${IN[@]}" sh -c '
+inside sh -c '
 	awk "{ for (i = 7; \$i != \"-\"; i++) ; if (\$(i + 1) == \"cgroup\") print \$5 }" \
 	    /proc/self/mountinfo | while read -r m; do
 		mount -o remount,bind,rw,nosuid,nodev,noexec "$m" || exit 1
 	done
-	test -w /sys/fs/cgroup/cpu/cgroup.procs || test ! -d /sys/fs/cgroup/cpu' 9>&- ||
+	test -w /sys/fs/cgroup/cpu/cgroup.procs || test ! -d /sys/fs/cgroup/cpu' ||
 	fail "cannot make the cgroup v1 controllers writable in the container"
-"${IN[@]}" systemctl daemon-reexec 9>&- || fail "systemctl daemon-reexec"
+inside systemctl daemon-reexec || fail "systemctl daemon-reexec"
 sleep 0.05
 wait_running daemon-reexec
 note "controllers rw + daemon-reexec in $(secs "$T_RW")s"
 
 # Group kvm and user vdsm with the host's ids.  An id taken by another
 # account inside (sysusers allocates system ids at boot) moves that account.
-"${IN[@]}" sh -e -c '
+inside sh -e -c '
 	G=$1 U=$2
 	free() { i=899; while getent "$1" "$i" >/dev/null; do i=$((i - 1)); done; echo "$i"; }
 	cur=$(getent group kvm | cut -d: -f3)
@@ -483,7 +539,7 @@ note "controllers rw + daemon-reexec in $(secs "$T_RW")s"
 		else useradd -r -M -u "$U" -g kvm -d /var/lib/vdsm -s /usr/sbin/nologin vdsm
 		fi
 	fi
-	[ "$(id -u vdsm):$(id -g vdsm)" = "$U:$G" ]' v2vw "$KVM_GID" "$VDSM_UID" 9>&- ||
+	[ "$(id -u vdsm):$(id -g vdsm)" = "$U:$G" ]' v2vw "$KVM_GID" "$VDSM_UID" ||
 	fail "cannot create vdsm:kvm ($VDSM_UID:$KVM_GID) in the container"
 
 # Where the container's cgroup namespace is rooted in each hierarchy: the
@@ -491,7 +547,7 @@ note "controllers rw + daemon-reexec in $(secs "$T_RW")s"
 declare -A HOST_CG NS_CG
 while IFS=: read -r _ spec path; do HOST_CG[${spec:-@2}]=$path; done <"/proc/$LEADER/cgroup"
 while IFS=: read -r _ spec path; do NS_CG[${spec:-@2}]=$path; done \
-    < <(nsenter --target "$LEADER" --cgroup cat "/proc/$LEADER/cgroup" 9>&-)
+    < <(nsenter --target "$LEADER" --cgroup cat "/proc/$LEADER/cgroup" 7>&- 9>&-)
 CG_BINDS=()
 for spec in "${!CG_MNT[@]}"; do
 	h=${HOST_CG[$spec]-} n=${NS_CG[$spec]-}
@@ -512,7 +568,7 @@ unshare --mount --propagation private \
     nsenter --target "$LEADER" --pid --cgroup -- \
     env --default-signal=INT,QUIT V2VW_SD=1 V2VW_SD_MACHINE="$MACHINE" \
     V2VW_SD_LEADER="$LEADER" \
-    bash "$SELF" __enter "$PWD" "${CG_BINDS[@]}" -- "$@" <&0 9>&- &
+    bash "$SELF" __enter "$PWD" "${CG_BINDS[@]}" -- "$@" <&0 7>&- 9>&- &
 CMD_PID=$!
 wait "$CMD_PID"
 rc=$?
