@@ -44,8 +44,8 @@ conv_start(struct privconf *pc, pid_t *pid, int *pidfd, char *why,
 	}
 	if ((*pid = unit_start(pc, why, whylen)) == -1)
 		return -1;
-	/* Gone before we saw it: it never really ran (an exec that failed,
-	 * a user systemd could not switch to). */
+	/* No process ever ran (systemd could not switch to the user,
+	 * or could not exec). */
 	if (*pid == 0) {
 		conv_ended(pc, &status);
 		snprintf(why, whylen, "the unit %s ended at once (%s %d)",

@@ -54,6 +54,7 @@ void	child_stop_wait_for(pid_t, int);
 /* unit.c */
 struct unit_state {
 	long	main_pid;
+	long	exec_pid;	/* ExecMainPID: kept after the end */
 	long	code;		/* ExecMainCode: CLD_EXITED, CLD_KILLED ... */
 	long	status;		/* ExecMainStatus */
 	char	active[32];

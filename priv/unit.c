@@ -22,7 +22,8 @@
 #include "priv/priv.h"
 
 #define SYSTEMCTL_TIMEOUT_MS	30000
-#define SHOW_PROPS	"MainPID,ActiveState,LoadState,ExecMainCode,ExecMainStatus"
+#define SHOW_PROPS	"MainPID,ExecMainPID,ActiveState,LoadState,ExecMainCode," \
+			"ExecMainStatus"
 
 static char	 env_path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
 static char	*systemctl_env[] = { env_path, NULL };
@@ -101,6 +102,7 @@ unit_show(struct privconf *pc, struct unit_state *us)
 	if (systemctl(pc, out, sizeof(out), "show", "-p", SHOW_PROPS) == -1)
 		return -1;
 	us->main_pid = show_number(out, "MainPID");
+	us->exec_pid = show_number(out, "ExecMainPID");
 	us->code = show_number(out, "ExecMainCode");
 	us->status = show_number(out, "ExecMainStatus");
 	show_value(out, "ActiveState", us->active, sizeof(us->active));
@@ -125,8 +127,9 @@ unit_wait_status(const struct unit_state *us)
 }
 
 /*
- * Start the unit.  Returns MainPID, or 0 when the unit already ended,
- * or -1 with a reason in why.
+ * Start the unit.  Returns its process's pid (MainPID, or ExecMainPID
+ * when it ended already: a virt-v2v that fails at once still ran), 0
+ * when no process ever ran, or -1 with a reason in why.
  */
 pid_t
 unit_start(struct privconf *pc, char *why, size_t whylen)
@@ -150,7 +153,9 @@ unit_start(struct privconf *pc, char *why, size_t whylen)
 	}
 	log_info("unit %s started, MainPID %ld, %s", pc->unit,
 	    us.main_pid, us.active);
-	return us.main_pid > 0 ? us.main_pid : 0;
+	if (us.main_pid > 0)
+		return us.main_pid;
+	return us.exec_pid > 0 ? us.exec_pid : 0;
 }
 
 /* A descriptor that polls readable when pid ends, or -1 (old kernel,

@@ -49,15 +49,16 @@ run() {
 show() {
 	local unit=$1 pid rc
 	if [ ! -e "$D/$unit.pid" ]; then
-		printf 'MainPID=0\nActiveState=inactive\nLoadState=not-found\nExecMainCode=0\nExecMainStatus=0\n'
+		printf 'MainPID=0\nExecMainPID=0\nActiveState=inactive\nLoadState=not-found\nExecMainCode=0\nExecMainStatus=0\n'
 		return
 	fi
 	pid=$(cat "$D/$unit.pid")
 	if [ ! -e "$D/$unit.rc" ]; then
-		printf 'LoadState=loaded\nActiveState=active\nMainPID=%s\nExecMainCode=0\nExecMainStatus=0\n' "$pid"
+		printf 'LoadState=loaded\nActiveState=active\nMainPID=%s\nExecMainPID=%s\nExecMainCode=0\nExecMainStatus=0\n' "$pid" "$pid"
 		return
 	fi
 	rc=$(cat "$D/$unit.rc")
+	echo "ExecMainPID=$pid"
 	if [ "$rc" -ge 128 ]; then
 		printf 'MainPID=0\nActiveState=failed\nLoadState=loaded\nExecMainCode=2\nExecMainStatus=%s\n' $((rc - 128))
 	elif [ "$rc" -ne 0 ]; then

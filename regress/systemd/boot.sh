@@ -125,7 +125,7 @@ fi
 
 # ---------------------------------------------------------------------------
 # Options.
-usage() { echo "usage: $PROG [--bind DIR]... [--] CMD [ARG...] | --prepare" >&2; exit 125; }
+usage() { echo "usage: $PROG [--inside] [--bind DIR]... [--] CMD [ARG...] | --prepare" >&2; exit 125; }
 USER_BINDS=()
 PREPARE=0
 while [ $# -gt 0 ]; do
@@ -138,6 +138,7 @@ while [ $# -gt 0 ]; do
 		[ -d "${1#--bind=}" ] || fail "$1: not a directory"
 		USER_BINDS+=("$(realpath "${1#--bind=}")"); shift ;;
 	--prepare) PREPARE=1; shift ;;
+	--inside) INSIDE=1; shift ;;
 	-h|--help) sed -n '2,/^set -u/p' "$SELF" | sed '$d; s/^# \{0,1\}//' >&2; exit 0 ;;
 	--) shift; break ;;
 	-*) usage ;;
@@ -564,6 +565,24 @@ note "ready after $(secs "$T_START")s; running: $*"
 # env --default-signal because bash starts background jobs with SIGINT and
 # SIGQUIT ignored; <&0 because they would get /dev/null as stdin.
 T_CMD=$(now_ms)
+if [ "${INSIDE:-0}" = 1 ]; then
+	# --inside: CMD in all of the container's namespaces, its own /run
+	# and /proc, so that a process without capabilities (the wrapper's
+	# priv) reaches systemd's private socket, which the host view reaches
+	# only through /proc/1/root.  Bound paths (/work, /tmp, the project)
+	# and the host's /usr make our binaries work unchanged.
+	nsenter --target "$LEADER" --all -- \
+	    env --default-signal=INT,QUIT V2VW_SD=1 V2VW_SD_MACHINE="$MACHINE" \
+	    V2VW_SD_LEADER="$LEADER" \
+	    bash -c 'cd "$0" 2>/dev/null || cd /; exec "$@"' "$PWD" "$@" \
+	    <&0 7>&- 9>&- &
+	CMD_PID=$!
+	wait "$CMD_PID"
+	rc=$?
+	CMD_PID=
+	note "command exited $rc after $(secs "$T_CMD")s"
+	exit "$rc"
+fi
 unshare --mount --propagation private \
     nsenter --target "$LEADER" --pid --cgroup -- \
     env --default-signal=INT,QUIT V2VW_SD=1 V2VW_SD_MACHINE="$MACHINE" \
