@@ -18,6 +18,7 @@
 #define DEFAULT_SSH_ADD		"/usr/bin/ssh-add"
 #define DEFAULT_SYSTEMD_RUN	"/usr/bin/systemd-run"
 #define DEFAULT_SYSTEMCTL	"/usr/bin/systemctl"
+#define DEFAULT_BUSCTL		"/usr/bin/busctl"
 #define DEFAULT_USER		"vdsm"
 #define DEFAULT_GROUP		"kvm"
 

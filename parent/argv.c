@@ -204,6 +204,10 @@ unit_argv_build(struct run *r)
 	add(&u, "--description=virt-v2v conversion %s", r->tag);
 	add(&u, "--quiet");
 	add(&u, "--property=RemainAfterExit=yes");
+	if (r->scope[0] != '\0') {
+		add(&u, "--property=BindsTo=%s", r->scope);
+		add(&u, "--property=After=%s", r->scope);
+	}
 	add(&u, "--uid=%u", r->conv_uid);
 	add(&u, "--gid=%u", r->conv_gid);
 	add(&u, "--");

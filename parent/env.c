@@ -54,6 +54,8 @@ env_load(struct env *e, char *err, size_t errlen)
 	    &e->systemd_run, err, errlen) == -1 ||
 	    env_get("V2V_WRAPPER_SYSTEMCTL", DEFAULT_SYSTEMCTL, 1,
 	    &e->systemctl, err, errlen) == -1 ||
+	    env_get("V2V_WRAPPER_BUSCTL", DEFAULT_BUSCTL, 1,
+	    &e->busctl, err, errlen) == -1 ||
 	    env_get("V2V_WRAPPER_LOG_DIR", DEFAULT_LOG_DIR, 1,
 	    &e->log_dir, err, errlen) == -1 ||
 	    env_get("V2V_WRAPPER_RUN_DIR", DEFAULT_RUN_DIR, 1,

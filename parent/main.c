@@ -218,6 +218,9 @@ main(int argc, char *argv[])
 		}
 	} else
 		print_paths(&r);
+	/* The scope first: the agent and the monitor are born into it. */
+	if (r.use_unit && !r.env.systemd_given)
+		scope_adopt(&r);
 	start_agent(&cf, &r, readyfd);
 	start(&cf, &r, readyfd);
 }

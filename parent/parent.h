@@ -23,6 +23,7 @@ struct env {
 	const char	*ssh_add;
 	const char	*systemd_run;
 	const char	*systemctl;
+	const char	*busctl;
 	int		 systemd_given;	/* V2V_WRAPPER_SYSTEMD_RUN was set */
 	const char	*log_dir;
 	const char	*run_dir;
@@ -84,6 +85,7 @@ struct run {
 	/* daemonized with systemd: the unit and its systemd-run argv */
 	int		 use_unit;
 	char		 unit[128];
+	char		 scope[128];	/* ours, the unit BindsTo= it */
 	char		**unit_argv;
 };
 
@@ -127,6 +129,9 @@ void	 setup_closeall(struct run *);
 void	 argv_build(const struct conf *, struct run *);
 void	 argv_free(struct run *);
 void	 unit_argv_build(struct run *);
+
+/* scope.c */
+void	 scope_adopt(struct run *);
 
 /* helper.c */
 int	 helper_spec(char *, size_t, int, const char *);

@@ -92,3 +92,26 @@ eq "monitor killed: failed, why" "$(jget "$STATE" '[.failed,.last_message.messag
     '[true,"the monitor process ended unexpectedly; the conversion was stopped"]'
 check "monitor killed: the unit is gone" wait_prop "$UNIT" LoadState not-found
 check "monitor killed: nothing private left" test ! -e "$(dirname "$STATE").private"
+
+# 6. priv killed: the conversion unit is bound to the wrapper's scope, so
+# systemd stops virt-v2v once the wrapper's processes are gone.
+fake --replay "$FIX/v2v/ssh-rhv-plain.log" --hold-at "Copying disk" --go "$T/never"
+start ''
+SCOPE=virt-v2v-wrapper-${UNIT#virt-v2v-}
+SCOPE=${SCOPE%.service}.scope
+eq "priv and the monitor are in the wrapper's scope" \
+    "$(cgroup_of "$PRIV" name=systemd) $(cgroup_of "$MON" name=systemd)" \
+    "/system.slice/$SCOPE /system.slice/$SCOPE"
+eq "the conversion unit is bound to it" "$(prop "$UNIT" BindsTo)" "$SCOPE"
+kill -KILL "$PRIV"
+check "priv killed: the monitor records it" "$WAITSTATE" "$STATE" 10 finished
+eq "priv killed: failed" "$(jget "$STATE" .failed)" true
+stopped() {	# the unit no longer has a main process
+	for _ in $(seq 100); do [ "$(prop "$UNIT" MainPID)" = 0 ] && return 0; sleep 0.1; done
+	return 1
+}
+check "priv killed: systemd stops the conversion" stopped
+for _ in $(seq 100); do [ -d "/proc/$V2V" ] || break; sleep 0.1; done
+check "priv killed: virt-v2v does not run on" test ! -d "/proc/$V2V"
+eq "--cleanup then removes the rest" "$("$WRAPPER" --cleanup 2>/dev/null)" "1 dead run cleaned up"
+check "--cleanup: nothing private left" test ! -e "$(dirname "$STATE").private"
