@@ -78,6 +78,18 @@ proc_field() {
 	    "/proc/$1/status" 2>/dev/null
 }
 
+# kill_and_time SIG PID STATE: kill PID and print the milliseconds from
+# its end to "finished" in STATE (event-driven: a pidfd and inotify).
+kill_and_time() {
+	local ready=$T/exitwatch.ready w
+	rm -f "$ready"
+	"$TOP/regress/tools/exitwatch" "$2" "$3" 30 "$ready" >"$T/exitwatch.out" &
+	w=$!
+	for _ in $(seq 200); do [ -e "$ready" ] && break; sleep 0.01; done
+	kill -"$1" "$2"
+	wait "$w" && cat "$T/exitwatch.out"
+}
+
 # The pids of priv and monitor, as the wrapper log names them.
 log_pids() {
 	sed -n 's/.*priv pid \([0-9]*\), monitor pid \([0-9]*\).*/\1 \2/p' \

@@ -74,7 +74,9 @@ eq "unrunnable virt-v2v: nothing new in the run directory" "$(ls "$T/run" | wc -
 fake --replay "$FIX/v2v/a-plain-local-pipe.out" --hold-at "Copying disk" --go "$T/never"
 start_fg
 "$WAITSTATE" "$STATE" 10 started >/dev/null
-kill -TERM "$(jget "$STATE" .pid)"
+MS=$(kill_and_time TERM "$(jget "$STATE" .pid)" "$STATE")
+check "kill by pid: finished within 2 s of virt-v2v's exit (${MS:-never} ms)" \
+    test -n "$MS" -a "${MS:-99999}" -le 2000
 finish_fg "kill by pid" 2
 eq "kill by pid: return_code 1" "$(jget "$STATE" .return_code)" 1
 eq "kill by pid: failed" "$(jget "$STATE" .failed)" true

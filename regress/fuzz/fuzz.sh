@@ -130,11 +130,13 @@ seed() {
 	v2vlog)
 		for f in "$fix"/v2v/*.log "$fix"/v2v/*.out "$fix"/v2v/*.stdout \
 		    "$fix"/v2v/*.stderr "$fix"/v2v/*.ovf \
-		    "$fix"/upstream/test_output_parser.py.*.txt; do
+		    "$fix"/upstream/test_output_parser.py.*.txt \
+		    "$here"/seeds/v2vlog/*; do
 			pieces "$f" "$d"
 		done ;;
 	mrlog)
-		for f in "$fix"/v2v/*.mr.json "$fix"/v2v/*.mr-file.txt; do
+		for f in "$fix"/v2v/*.mr.json "$fix"/v2v/*.mr-file.txt \
+		    "$here"/seeds/mrlog/*; do
 			pieces "$f" "$d"
 		done
 		# JSON records interleaved with stdout (--machine-readable).

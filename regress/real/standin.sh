@@ -97,8 +97,11 @@ standin_up() {
 	cp "$S/client/good.pub" "$S/sshd/authorized_keys"
 	GOOD_KEY=$S/client/good BAD_KEY=$S/client/bad
 
-	SSH_PORT=
-	if port_free 22; then SSH_PORT=22; else
+	# V2VW_REAL_PORT forces one (to try the port-in-URI form).
+	SSH_PORT=${V2VW_REAL_PORT:-}
+	if [ -n "$SSH_PORT" ]; then
+		port_free "$SSH_PORT" || SSH_PORT=
+	elif port_free 22; then SSH_PORT=22; else
 		for p in $(seq 2222 2299); do
 			port_free "$p" && { SSH_PORT=$p; break; }
 		done
