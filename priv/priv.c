@@ -400,6 +400,9 @@ priv_monitor_lost(struct priv *p)
 	if (state_write(p->pc->rundirfd, &st) == -1)
 		log_warn("writing the final state");
 	state_free(&st);
+	/* Reap it: no zombie of the run outlives priv. */
+	if (!p->monitor_reaped)
+		child_stop_wait_for(p->pc->monitor_pid, 5);
 	exit(2);
 }
 

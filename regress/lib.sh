@@ -90,6 +90,40 @@ kill_and_time() {
 	wait "$w" && cat "$T/exitwatch.out"
 }
 
+# snapshot FILE: what a run may leave behind, to compare before/after:
+# the run and log directories, the conversion user's processes, every
+# descriptor pointing into the run directory, the conversion units.
+snapshot() {
+	local u=vdsm
+	is_root || u=$(id -un)
+	{
+		echo "== run"; (cd "$T/run" && find . | sort)
+		echo "== log"; (cd "$T/log" && find . | sort)
+		echo "== processes of $u"
+		pgrep -u "$u" -a 2>/dev/null | grep -v -e pgrep -e ' sleep ' | sort
+		echo "== descriptors into the run directory"
+		for f in /proc/[0-9]*/fd/*; do readlink "$f"; done 2>/dev/null |
+		    grep "^$T/run" | sort
+		echo "== units"
+		[ -d /run/systemd/system ] &&
+		    systemctl list-units --all --no-legend 'virt-v2v*' | sort
+	} >"$1" 2>/dev/null
+}
+
+# clean_after DESC BEFORE: snapshot again; only a run directory with its
+# state file and the three logs may have appeared, nothing else changed.
+clean_after() {
+	local d=$1 after=$T/snap.after extra
+	snapshot "$after"
+	extra=$(diff "$2" "$after" | grep '^[<>]' | grep -vE \
+	    -e '^> \./v2v-import-[0-9T]+-[0-9]+(/state\.json)?$' \
+	    -e '^> \./v2v-import-[0-9T]+-[0-9]+(-mr|-wrapper)?\.log$')
+	if [ -z "$extra" ]; then ok "$d: only logs and the state are left"; else
+		notok "$d: only logs and the state are left"
+		printf '%s\n' "$extra" | head -n 10 | sed 's/^/# /'
+	fi
+}
+
 # The pids of priv and monitor, as the wrapper log names them.
 log_pids() {
 	sed -n 's/.*priv pid \([0-9]*\), monitor pid \([0-9]*\).*/\1 \2/p' \

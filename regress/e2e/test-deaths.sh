@@ -12,6 +12,7 @@ IN='{"vm_name":"g","transport_method":"vddk","vmware_uri":"esx://h","vmware_fing
 fake --replay "$FIX/v2v/a-plain-local-pipe.out" --hold-at "Copying disk" --go "$T/never"
 
 start_fg() {
+	[ -n "${NOSNAP:-}" ] || snapshot "$T/snap.before"
 	"$WRAPPER" >"$T/out" 2>"$T/err" <<<"$IN,\"daemonize\":false}" &
 	WPID=$!
 	for _ in $(seq 100); do [ -s "$T/out" ] && break; sleep 0.05; done
@@ -38,6 +39,7 @@ eq "monitor killed: why" "$(jget "$STATE" .last_message.message)" \
 eq "monitor killed: virt-v2v's status (TERM, it exits 1)" "$(jget "$STATE" .return_code)" 1
 check "monitor killed: virt-v2v is gone" gone "$V2V"
 check "monitor killed: nothing private left" test ! -e "$PRIVDIR"
+clean_after "monitor killed" "$T/snap.before"
 
 # 2. priv dies: the monitor records it; the direct child gets SIGTERM;
 # the secrets stay until --cleanup.
@@ -52,6 +54,7 @@ check "priv killed: the monitor ends too" gone "$MON"
 check "priv killed: the secrets are still there" test -e "$PRIVDIR/secrets/vmware_password"
 eq "--cleanup removes them" "$("$WRAPPER" --cleanup 2>/dev/null)" "1 dead run cleaned up"
 check "--cleanup: nothing private left" test ! -e "$PRIVDIR"
+clean_after "priv killed, then --cleanup" "$T/snap.before"
 eq "--cleanup: a finished state is left as it was" "$(jget "$STATE" .last_message.message)" \
     '"the privileged wrapper process ended unexpectedly; the conversion was stopped"'
 eq "--cleanup again: nothing to do" "$("$WRAPPER" --cleanup 2>/dev/null)" "0 dead runs cleaned up"

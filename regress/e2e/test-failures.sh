@@ -12,6 +12,7 @@ IN='{"vm_name":"guest","transport_method":"ssh","ssh_key":'"$KEY"',"daemonize":f
 # start_fg: run the wrapper in the foreground in the background of the
 # test; sets WPID, STATE.
 start_fg() {
+	snapshot "$T/snap.before"
 	echo "$IN" | "$WRAPPER" >"$T/out" 2>"$T/err" &
 	WPID=$!
 	for _ in $(seq 100); do [ -s "$T/out" ] && break; sleep 0.05; done
@@ -23,6 +24,7 @@ finish_fg() {
 	"$WAITSTATE" "$STATE" 20 finished >/dev/null
 	wait "$WPID"; rc=$?
 	eq "$d: exit status" $rc "$want"
+	clean_after "$d" "$T/snap.before"
 }
 
 # 1. virt-v2v fails on its own: exit 1 and an error in the mr file.

@@ -16,6 +16,7 @@ IN='{"vm_name":"g","transport_method":"vddk","vmware_uri":"esx://h","vmware_fing
  "rhv_storage":"s","source_disks":["[ds] g/g.vmdk"]'
 
 start() {	# start EXTRA-JSON: sets STATE, UNIT, PRIV, MON, V2V
+	snapshot "$T/snap.before"
 	"$WRAPPER" >"$T/out" 2>"$T/err" <<<"$IN$1}"
 	STATE=$(jq -r .state_file "$T/out")
 	UNIT=virt-v2v-$(basename "$(dirname "$STATE")" | sed 's/^v2v-import-//').service
@@ -58,6 +59,7 @@ check "normal exit: finished" "$WAITSTATE" "$STATE" 20 finished
 eq "normal exit: return_code 0, not failed" "$(jget "$STATE" '[.return_code, has("failed")]')" '[0,false]'
 eq "normal exit: progress" "$(jget "$STATE" '.disks[0].progress')" 100
 check "normal exit: the unit is gone" wait_prop "$UNIT" LoadState not-found
+clean_after "normal exit" "$T/snap.before"
 
 # 2. non-zero exit
 fake --replay "$FIX/v2v/ssh-badkey.log" --mr "$FIX/v2v/ssh-badkey.mr.json" --rc 1
@@ -66,6 +68,7 @@ check "exit 1: finished" "$WAITSTATE" "$STATE" 20 finished
 eq "exit 1: return_code 1, failed" "$(jget "$STATE" '[.return_code,.failed]')" '[1,true]'
 check "exit 1: virt-v2v's error" grep -q 'virt-v2v error' <<<"$(jget "$STATE" .last_message.message)"
 check "exit 1: the failed unit is reset" wait_prop "$UNIT" LoadState not-found
+clean_after "exit 1" "$T/snap.before"
 
 # 3. kill by pid
 fake --replay "$FIX/v2v/ssh-rhv-plain.log" --hold-at "Copying disk" --go "$T/never"
@@ -75,6 +78,7 @@ check "kill -9: finished within 2 s of virt-v2v's exit (${MS:-never} ms)" \
     test -n "$MS" -a "${MS:-99999}" -le 2000
 eq "kill -9: return_code -9, failed" "$(jget "$STATE" '[.return_code,.failed]')" '[-9,true]'
 check "kill -9: the unit is gone" wait_prop "$UNIT" LoadState not-found
+clean_after "kill -9" "$T/snap.before"
 
 # 4. SIGTERM to the wrapper
 start ''
@@ -84,6 +88,7 @@ eq "SIGTERM: failed, why" "$(jget "$STATE" '[.failed,.last_message.message]')" \
     '[true,"the conversion was stopped: the wrapper received SIGTERM"]'
 check "SIGTERM: the unit is gone" wait_prop "$UNIT" LoadState not-found
 check "SIGTERM: virt-v2v is gone" test ! -d "/proc/$V2V"
+clean_after "SIGTERM" "$T/snap.before"
 
 # 5. the monitor killed
 start ''
@@ -93,6 +98,7 @@ eq "monitor killed: failed, why" "$(jget "$STATE" '[.failed,.last_message.messag
     '[true,"the monitor process ended unexpectedly; the conversion was stopped"]'
 check "monitor killed: the unit is gone" wait_prop "$UNIT" LoadState not-found
 check "monitor killed: nothing private left" test ! -e "$(dirname "$STATE").private"
+clean_after "monitor killed" "$T/snap.before"
 
 # 6. priv killed: the conversion unit is bound to the wrapper's scope, so
 # systemd stops virt-v2v once the wrapper's processes are gone.
@@ -116,3 +122,4 @@ for _ in $(seq 100); do [ -d "/proc/$V2V" ] || break; sleep 0.1; done
 check "priv killed: virt-v2v does not run on" test ! -d "/proc/$V2V"
 eq "--cleanup then removes the rest" "$("$WRAPPER" --cleanup 2>/dev/null)" "1 dead run cleaned up"
 check "--cleanup: nothing private left" test ! -e "$(dirname "$STATE").private"
+clean_after "priv killed, then --cleanup" "$T/snap.before"
