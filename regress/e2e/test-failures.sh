@@ -95,3 +95,13 @@ eq "SIGTERM: message" "$(jget "$STATE" .last_message.message)" \
     '"the conversion was stopped: the wrapper received SIGTERM"'
 check "SIGTERM: virt-v2v is gone" test ! -d "/proc/$V2V"
 check "SIGTERM: no secrets or lock left" test ! -e "$(dirname "$STATE").private"
+
+# 6. SIGHUP and SIGPIPE are ignored by priv and the monitor.
+fake --replay "$FIX/v2v/a-plain-local-pipe.out" --hold-at "Copying disk" --go "$T/go6"
+start_fg
+"$WAITSTATE" "$STATE" 10 started >/dev/null
+read -r PRIV MON <<<"$(log_pids "$(jq -r .wrapper_log "$T/out")")"
+kill -HUP "$PRIV" "$MON"; kill -PIPE "$PRIV" "$MON"
+touch "$T/go6"
+finish_fg "SIGHUP and SIGPIPE" 0
+eq "SIGHUP and SIGPIPE: the run succeeded" "$(jget "$STATE" '[.return_code, has("failed")]')" '[0,false]'
