@@ -92,7 +92,8 @@ kill_and_time() {
 
 # snapshot FILE: what a run may leave behind, to compare before/after:
 # the run and log directories, the conversion user's processes, every
-# descriptor pointing into the run directory, the conversion units.
+# descriptor pointing into the run directory, the conversion units, the
+# net_cls root and the traffic control objects of this namespace.
 snapshot() {
 	local u=vdsm
 	is_root || u=$(id -un)
@@ -107,6 +108,14 @@ snapshot() {
 		echo "== units"
 		[ -d /run/systemd/system ] &&
 		    systemctl list-units --all --no-legend 'virt-v2v*' | sort
+		echo "== net_cls"
+		find /sys/fs/cgroup/net_cls/v2v-conversion 2>/dev/null | sort
+		echo "== tc"
+		tc qdisc show
+		for d in /sys/class/net/*; do
+			tc class show dev "${d##*/}"
+			tc filter show dev "${d##*/}"
+		done
 	} >"$1" 2>/dev/null
 }
 
