@@ -95,7 +95,7 @@ kill_and_time() {
 # descriptor pointing into the run directory, the conversion units, the
 # net_cls root and the traffic control objects of this namespace.
 snapshot() {
-	local u=vdsm
+	local u=vdsm nic
 	is_root || u=$(id -un)
 	{
 		echo "== run"; (cd "$T/run" && find . | sort)
@@ -112,9 +112,9 @@ snapshot() {
 		find /sys/fs/cgroup/net_cls/v2v-conversion 2>/dev/null | sort
 		echo "== tc"
 		tc qdisc show
-		for d in /sys/class/net/*; do
-			tc class show dev "${d##*/}"
-			tc filter show dev "${d##*/}"
+		for nic in /sys/class/net/*; do
+			tc class show dev "${nic##*/}"
+			tc filter show dev "${nic##*/}"
 		done
 	} >"$1" 2>/dev/null
 }
