@@ -55,6 +55,29 @@ check_procs() {
 	fi
 }
 
+# The descriptors a process holds (from 3 up), as link targets with the
+# run's paths made generic: exactly the ones it needs.
+fds_of() {
+	local f
+	for f in /proc/"$1"/fd/*; do
+		[ "${f##*/}" -ge 3 ] && readlink "$f"
+	done | sed -e "s|$T|T|g" -e 's|v2v-import-[0-9T]*-[0-9]*|RUN|g' \
+	    -e 's|socket:\[[0-9]*\]|socket|' | sort | tr '\n' ' '
+}
+
+check_fds() {
+	local mode=$1 pids priv mon
+	pids=$(log_pids "$WLOG")
+	priv=${pids% *} mon=${pids#* }
+	eq "$mode: priv holds only what it needs" "$(fds_of "$priv")" \
+	    "T/log/RUN-wrapper.log T/run T/run/RUN T/run/RUN.private T/run/RUN.private/lock T/run/RUN.private/secrets socket "
+	eq "$mode: the monitor holds only what it needs" "$(fds_of "$mon")" \
+	    "T/log/RUN-mr.log T/log/RUN-wrapper.log T/log/RUN.log T/run/RUN anon_inode:inotify socket "
+	eq "$mode: the monitor's stdin, stdout and stderr are /dev/null" \
+	    "$(readlink "/proc/$mon/fd/0") $(readlink "/proc/$mon/fd/1") $(readlink "/proc/$mon/fd/2")" \
+	    "/dev/null /dev/null /dev/null"
+}
+
 # The final state, byte for byte where it is known.
 check_final() {
 	local mode=$1
@@ -131,6 +154,7 @@ run_case() {
 	eq "$mode: run dir owner and mode" "$(stat -c '%U:%G %a' "$RUNDIR")" "root:kvm 2775"
 	eq "$mode: wrapper log mode" "$(stat -c '%U %a' "$WLOG")" "root 644"
 	check_procs "$mode"
+	check_fds "$mode"
 	check_secrets_running "$mode"
 	touch "$T/go.$mode"
 	check_final "$mode"
