@@ -95,13 +95,18 @@ kill_and_time() {
 # descriptor pointing into the run directory, the conversion units, the
 # net_cls root and the traffic control objects of this namespace.
 snapshot() {
-	local u=vdsm nic
+	local u=vdsm nic p f
 	is_root || u=$(id -un)
 	{
 		echo "== run"; (cd "$T/run" && find . | sort)
 		echo "== log"; (cd "$T/log" && find . | sort)
-		echo "== processes of $u"
-		pgrep -u "$u" -a 2>/dev/null | grep -v -e pgrep -e ' sleep ' | sort
+		echo "== processes of $u with a file or an argument of this test"
+		for p in $(pgrep -u "$u"); do
+			{ tr '\0' ' ' <"/proc/$p/cmdline"
+			  for f in /proc/"$p"/fd/*; do readlink "$f"; done
+			} 2>/dev/null | grep -q "$T" &&
+			    echo "$p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
+		done | sort
 		echo "== descriptors into the run directory"
 		for f in /proc/[0-9]*/fd/*; do readlink "$f"; done 2>/dev/null |
 		    grep "^$T/run" | sort
