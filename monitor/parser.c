@@ -230,13 +230,24 @@ static int
 match_vddk(struct parser *p, const char *s, size_t len)
 {
 	const char	*at, *end;
-	size_t		 i = 0;
+	size_t		 i = 0, j;
 
-	if (!prefix(s, len, &i, "nbdkit: ") ||
-	    (at = find(s + i, len - i, "Opening file ", 13)) == NULL ||
-	    at - s < 8 + 7 || memcmp(at - 8, " debug: ", 8) != 0)
+	if (!prefix(s, len, &i, "nbdkit: "))
 		return 0;
-	at += 13;
+	/* An optional "vddk[N]: " (newer nbdkit) between: at most one
+	 * short word, so that a debug line is never scanned whole. */
+	if (!prefix(s, len, &i, "debug: ")) {
+		for (j = i; j < len && j < i + 32 && s[j] != ' '; j++)
+			;
+		if (j == i || j == len || s[j - 1] != ':')
+			return 0;
+		i = j + 1;
+		if (!prefix(s, len, &i, "debug: "))
+			return 0;
+	}
+	if (!prefix(s, len, &i, "Opening file "))
+		return 0;
+	at = s + i;
 	/* The path ends at the last " (". */
 	for (end = s + len - 1; end > at; end--)
 		if (end[0] == '(' && end[-1] == ' ')
