@@ -13,6 +13,7 @@ fake --replay "$FIX/v2v/a-plain-local-pipe.out" --hold-at "Copying disk" --go "$
 
 start_fg() {
 	[ -n "${NOSNAP:-}" ] || snapshot "$T/snap.before"
+	rm -f "$T/out"	# the last run's line must not be read as this one's
 	"$WRAPPER" >"$T/out" 2>"$T/err" <<<"$IN,\"daemonize\":false}" &
 	WPID=$!
 	for _ in $(seq 100); do [ -s "$T/out" ] && break; sleep 0.05; done

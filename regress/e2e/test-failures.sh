@@ -13,6 +13,7 @@ IN='{"vm_name":"guest","transport_method":"ssh","ssh_key":'"$KEY"',"daemonize":f
 # test; sets WPID, STATE.
 start_fg() {
 	snapshot "$T/snap.before"
+	rm -f "$T/out"	# the last run's line must not be read as this one's
 	echo "$IN" | "$WRAPPER" >"$T/out" 2>"$T/err" &
 	WPID=$!
 	for _ in $(seq 100); do [ -s "$T/out" ] && break; sleep 0.05; done

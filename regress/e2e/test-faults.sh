@@ -46,6 +46,7 @@ eq "silent virt-v2v: no stage" "$(jget "$STATE" 'has("stage")')" false
 
 # The log directory removed mid-run: the processes hold their files.
 fake --replay "$FIX/v2v/a-plain-local-pipe.out" --hold-at "Copying disk" --go "$T/go"
+rm -f "$T/out"	# the last run's line must not be read as this one's
 "$WRAPPER" >"$T/out" 2>"$T/err" <<<"$IN" &
 WPID=$!
 for _ in $(seq 100); do [ -s "$T/out" ] && break; sleep 0.05; done
