@@ -109,6 +109,10 @@ void	 agent_stop(struct run *);
 /* reap.c */
 int	 reap_dead_runs(const struct env *);
 
+/* isochild.c */
+int	 iso_find_bounded(const char *, const char *, char *, size_t, char *,
+	    size_t, char *, size_t);
+
 /* validate.c */
 int	 validate(const struct conf *, struct run *, char *, size_t);
 int	 check_guest_tools(void);

@@ -75,7 +75,7 @@ check_iso(const struct conf *cf, struct run *r, char *err, size_t errlen)
 
 	if (cf->virtio_win == NULL && !cf->install_drivers)
 		return 0;
-	if (iso_find(r->env.iso_root, cf->virtio_win, r->virtio_win,
+	if (iso_find_bounded(r->env.iso_root, cf->virtio_win, r->virtio_win,
 	    sizeof(r->virtio_win), warn, sizeof(warn), err, errlen) == -1)
 		return -1;
 	if (warn[0] != '\0')
@@ -130,7 +130,7 @@ check_guest_tools(void)
 
 	if (env_load(&e, err, sizeof(err)) == -1)
 		fatalx("%s", err);
-	if (iso_find(e.iso_root, NULL, out, sizeof(out), warn, sizeof(warn),
+	if (iso_find_bounded(e.iso_root, NULL, out, sizeof(out), warn, sizeof(warn),
 	    err, sizeof(err)) == -1 || out[0] == '\0') {
 		log_warnx("%s", out[0] == '\0' ? warn : err);
 		return 1;
