@@ -308,6 +308,16 @@ priv_read_monitor(struct priv *p)
 	}
 }
 
+/* Read what an exited monitor left in the socket, up to its EOF. */
+static void
+priv_drain_monitor(struct priv *p)
+{
+	struct pollfd	pfd = { p->pc->sock, POLLIN, 0 };
+
+	while (!p->monitor_eof && poll(&pfd, 1, 1000) == 1)
+		priv_read_monitor(p);
+}
+
 static void
 priv_send_seeds(struct priv *p)
 {
@@ -471,6 +481,12 @@ priv_main(struct privconf *pc)
 			conv_signal(pc, p.v2v_pid, SIGKILL);
 			p.stop_deadline = time(NULL) + STOP_GRACE_SEC;
 		}
+		if (p.monitor_done && !p.v2v_running)
+			break;
+		/* A monitor that exited may have said DONE just before: its
+		 * last messages wait in the socket, after its SIGCHLD. */
+		if (p.monitor_reaped && !p.monitor_eof && !p.monitor_done)
+			priv_drain_monitor(&p);
 		if (p.monitor_done && !p.v2v_running)
 			break;
 		if (p.monitor_eof || p.monitor_reaped)
