@@ -35,15 +35,14 @@ creds_drop(const struct creds *c)
 	return 0;
 }
 
-/* In the child: stdin /dev/null, stdout to outfd, stderr to /dev/null
- * unless errfd; nothing else open; default signals; then exec. */
-static __attribute__((noreturn)) void
-run_child(const struct creds *c, char *const argv[], char *const envp[],
-    int outfd, int merge)
+/* Ignored signals and the mask survive exec: a program we start gets
+ * the defaults. */
+void
+signals_default(void)
 {
 	struct sigaction	sa;
 	sigset_t		none;
-	int			null, sig;
+	int			sig;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
@@ -51,6 +50,17 @@ run_child(const struct creds *c, char *const argv[], char *const envp[],
 		sigaction(sig, &sa, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* In the child: stdin /dev/null, stdout to outfd, stderr to /dev/null
+ * unless errfd; nothing else open; default signals; then exec. */
+static __attribute__((noreturn)) void
+run_child(const struct creds *c, char *const argv[], char *const envp[],
+    int outfd, int merge)
+{
+	int			null;
+
+	signals_default();
 	if ((null = open(_PATH_DEVNULL, O_RDWR)) == -1 ||
 	    dup2(null, STDIN_FILENO) == -1 ||
 	    dup2(outfd == -1 ? null : outfd, STDOUT_FILENO) == -1 ||

@@ -15,6 +15,7 @@ struct creds {
 };
 
 int	 creds_drop(const struct creds *);
+void	 signals_default(void);
 pid_t	 run_spawn(const struct creds *, char *const [], char *const [], int *);
 int	 run_read(int, char *, size_t, const char *, long long);
 int	 run_wait(pid_t, long long, int *);

@@ -60,18 +60,9 @@ child_fds(const struct run *r, int go, int ex)
 static __attribute__((noreturn)) void
 child_run(const struct run *r, pid_t priv, int go, int ex)
 {
-	struct sigaction	sa;
-	sigset_t		none;
-	char			c;
-	int			sig;
+	char	c;
 
-	/* Ignored signals survive exec: give virt-v2v the defaults. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	signals_default();
 	log_setfd(-1);
 	log_setstderr(0);
 

@@ -344,19 +344,7 @@ setup_finish(struct run *r)
 void
 setup_undo(struct run *r)
 {
-	int	i;
-
-	for (i = 0; i < r->nsecrets; i++) {
-		unlinkat(r->secretdirfd, r->secrets[i], 0);
-		free(r->secrets[i]);
-	}
-	r->nsecrets = 0;
-	if (r->made_secretdir)
-		unlinkat(r->privdirfd, SECRETS_DIR, AT_REMOVEDIR);
-	if (r->made_privdir) {
-		unlinkat(r->privdirfd, LOCK_NAME, 0);
-		unlinkat(r->basefd, base(r->privdir), AT_REMOVEDIR);
-	}
+	setup_finish(r);
 	if (r->made_rundir) {
 		unlinkat(r->rundirfd, STATE_NAME, 0);
 		unlinkat(r->basefd, base(r->rundir), AT_REMOVEDIR);
@@ -367,6 +355,5 @@ setup_undo(struct run *r)
 		unlinkat(r->logdirfd, base(r->mr_log), 0);
 	if (r->made_logs & 4)
 		unlinkat(r->logdirfd, base(r->wrapper_log), 0);
-	r->made_secretdir = r->made_rundir = r->made_privdir = 0;
-	r->made_logs = 0;
+	r->made_rundir = r->made_logs = 0;
 }
