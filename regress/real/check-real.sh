@@ -149,6 +149,9 @@ start_case() {
 		notok "$name: the wrapper printed its stdout line"
 		note "stdout: $(head -c 500 "$C/out")"
 		note "stderr: $(head -c 500 "$C/err")"
+		kill -TERM "$WPID" 2>/dev/null
+		wait "$WPID"
+		WPID=
 		return 1
 	fi
 	if [ -n "$kill" ]; then
@@ -172,14 +175,23 @@ end_case() {
 	[ "$FRC" = 0 ] || note "$(tail -n 3 "$C/events")"
 }
 
-# keytokens KEYFILE...: the base64 lines of private keys, one a line.
-keytokens() { grep -hv -e '^-----' "$@"; }
+# keytokens KEYFILE...: the base64 lines of private keys that are theirs
+# alone.  The first line is the same in every unencrypted ed25519 key
+# ("openssh-key-v1", "none", "none", "ssh-ed25519"), so it is left out,
+# and so is a short last line.
+keytokens() {
+	local f
+	for f in "$@"; do
+		grep -v -e '^-----' "$f" | sed 1d | awk 'length($0) >= 40'
+	done
+}
 
 # Files this case left anywhere that matter: our logs, run directory and
 # export domain, and whatever is new in /tmp and /var/tmp.  The test's
 # own key files (esxi/client) are the only place the key may be.
 files_with_key() {
 	keytokens "$GOOD_KEY" "$BAD_KEY" >"$T/tokens"
+	[ -s "$T/tokens" ] || { echo "(no key lines to look for)"; return 0; }
 	{
 		find "$T/log" "$T/run" "$ESD" -type f -print0 2>/dev/null
 		find /tmp /var/tmp -xdev -type f -newer "$C/t0" -size -200M \

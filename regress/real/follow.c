@@ -336,7 +336,9 @@ drain_inotify(void)
 	while ((n = read(ino_fd, buf, sizeof(buf))) > 0) {
 		for (p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
 			ev = (const struct inotify_event *)(void *)p;
-			if (ev->wd == log_wd)
+			if (ev->mask & IN_Q_OVERFLOW)
+				state = log = 1;	/* lost some: look */
+			else if (ev->wd == log_wd)
 				log = 1;
 			else if (ev->len > 0 &&
 			    strcmp(ev->name, statename) == 0)
