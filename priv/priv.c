@@ -94,9 +94,34 @@ priv_compose(struct priv *p, enum imsg_type type, const void *data,
 }
 
 /*
+ * The minimal final state, when the monitor cannot write it (DESIGN.md
+ * section 3.7): what priv itself knows, after the secrets are gone.
+ */
+static void
+priv_final_state(struct priv *p, const char *why)
+{
+	struct state	st;
+
+	state_init(&st);
+	st.started = p->v2v_started;
+	st.pid = p->v2v_pid;
+	if (p->v2v_exited && p->v2v_started) {
+		st.has_rc = 1;
+		st.rc = WIFSIGNALED(p->v2v_status) ?
+		    -WTERMSIG(p->v2v_status) : WEXITSTATUS(p->v2v_status);
+	}
+	state_message(&st, MSG_ERROR, why);
+	st.failed = st.finished = 1;
+	cleanup_run(p->pc);
+	if (state_write(p->pc->rundirfd, &st) == -1)
+		log_warn("writing the final state");
+	state_free(&st);
+}
+
+/*
  * The monitor broke the protocol.  It may be compromised: stop
- * virt-v2v, remove the secrets, and end without acting on anything more.
- * The monitor sees EOF and records the failure.
+ * virt-v2v, remove the secrets, write the final state, and end without
+ * acting on anything more.
  */
 static __attribute__((noreturn, format(printf, 2, 3))) void
 priv_violation(struct priv *p, const char *fmt, ...)
@@ -111,7 +136,8 @@ priv_violation(struct priv *p, const char *fmt, ...)
 		conv_signal(p->pc, p->v2v_pid, SIGKILL);
 		conv_finish(p->pc);
 	}
-	cleanup_run(p->pc);
+	priv_final_state(p, "the monitor process broke the protocol; the "
+	    "conversion was stopped");
 	fatalx("protocol violation by the monitor: %s", buf);
 }
 
@@ -384,8 +410,7 @@ priv_ready(struct priv *p)
 static __attribute__((noreturn)) void
 priv_monitor_lost(struct priv *p)
 {
-	struct state	st;
-	int		status;
+	int	status;
 
 	log_warnx("the monitor ended before the run did");
 	if (p->v2v_running &&
@@ -395,21 +420,8 @@ priv_monitor_lost(struct priv *p)
 	}
 	if (p->v2v_started)
 		conv_finish(p->pc);
-	state_init(&st);
-	st.started = p->v2v_started;
-	st.pid = p->v2v_pid;
-	if (p->v2v_exited && p->v2v_started) {
-		st.has_rc = 1;
-		st.rc = WIFSIGNALED(p->v2v_status) ?
-		    -WTERMSIG(p->v2v_status) : WEXITSTATUS(p->v2v_status);
-	}
-	state_message(&st, MSG_ERROR, "the monitor process ended "
-	    "unexpectedly; the conversion was stopped");
-	st.failed = st.finished = 1;
-	cleanup_run(p->pc);
-	if (state_write(p->pc->rundirfd, &st) == -1)
-		log_warn("writing the final state");
-	state_free(&st);
+	priv_final_state(p, "the monitor process ended unexpectedly; the "
+	    "conversion was stopped");
 	/* Reap it: no zombie of the run outlives priv. */
 	if (!p->monitor_reaped)
 		child_stop_wait_for(p->pc->monitor_pid, 5);

@@ -198,10 +198,30 @@ secret_left(struct harness *h)
 	return stat(path, &sb) == 0;
 }
 
+/* The state file priv left holds text. */
+static int
+state_says(struct harness *h, const char *text)
+{
+	char	path[128], buf[4096];
+	ssize_t	got;
+	int	fd;
+
+	snprintf(path, sizeof(path), "%s/run/" STATE_NAME, h->dir);
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return 0;
+	got = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[got > 0 ? got : 0] = '\0';
+	return strstr(buf, text) != NULL;
+}
+
 static void
 finish(struct harness *h)
 {
 	char	path[128];
+
+	snprintf(path, sizeof(path), "%s/run/" STATE_NAME, h->dir);
+	unlink(path);
 
 	if (alive(h->v2v))
 		kill(h->v2v, SIGKILL);
@@ -256,6 +276,8 @@ violation(const char *what, uint32_t type, const void *data, size_t len,
 		usleep(10000);	/* SIGKILL lands at once; be fair anyway */
 	CHECK(!alive(h.v2v), "%s: virt-v2v is killed", what);
 	CHECK(!secret_left(&h), "%s: the secrets are removed", what);
+	CHECK(state_says(&h, "\"failed\":true,\"finished\":true"),
+	    "%s: the state ends failed and finished", what);
 	finish(&h);
 }
 
