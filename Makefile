@@ -67,7 +67,8 @@ check: check-deps
 	@$(MAKE) --no-print-directory all $(REGRESS_PROGS)
 	@SANITIZE=$(SANITIZE) bash regress/run.sh
 
-demo: deps
+# The demo reads the state file with jq: the test dependencies, then.
+demo: check-deps
 	@$(MAKE) --no-print-directory all $(REGRESS_PROGS)
 	@bash regress/demo.sh
 
