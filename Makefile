@@ -36,7 +36,7 @@ LIB_OBJS	= $(filter-out parent/main.o,$(PROG_OBJS))
 REGRESS_SRCS	= $(wildcard regress/*/*.c)
 REGRESS_PROGS	= $(REGRESS_SRCS:.c=)
 
-.PHONY: all check check-real demo bench install clean deps check-deps
+.PHONY: all check check-real demo bench fuzz fuzz-ci install clean deps check-deps
 all: $(PROG)
 
 $(PROG): $(PROG_OBJS)
@@ -78,6 +78,16 @@ demo: check-deps
 check-real: check-deps
 	@$(MAKE) --no-print-directory all $(REGRESS_PROGS)
 	@bash regress/real/check-real.sh
+
+# libFuzzer (clang, ASan, UBSan) on the config parser, the v2v log and mr
+# log readers and the throttling file parser (regress/fuzz/fuzz.sh): long
+# runs of 10 million executions each, or a short run per target that
+# fails below the coverage floors of regress/fuzz/floors.txt.
+fuzz:
+	@bash regress/fuzz/fuzz.sh long
+
+fuzz-ci:
+	@bash regress/fuzz/fuzz.sh ci
 
 # Speed, memory and latency of the monitor, as ratios against a baseline
 # run in the same command (regress/bench/bench.sh); never part of check.

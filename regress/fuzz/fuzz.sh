@@ -15,7 +15,7 @@
 #   FUZZ_TARGETS  targets to run (default: all four)
 #   FUZZ_JOBS     targets run at once (default: online CPUs, at most 4)
 #   FUZZ_RUNS     long mode: executions per target (default 10000000)
-#   FUZZ_MAXTIME  long mode: seconds per target at most (default 1500)
+#   FUZZ_MAXTIME  long mode: seconds per target at most (default 3600)
 #   FUZZ_CITIME   ci mode: seconds per target (default 25)
 #   FUZZ_CC       the compiler (default clang)
 #
@@ -69,18 +69,27 @@ have_toolchain() {
 }
 
 ensure_toolchain() {
+	local rt
 	have_toolchain && return 0
 	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-		echo "fuzz.sh: installing clang libclang-rt-14-dev"
+		echo "fuzz.sh: installing clang and its runtimes (apt-get)"
 		export DEBIAN_FRONTEND=noninteractive
-		apt-get -o DPkg::Lock::Timeout=600 update -qq &&
-		apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-		    --no-install-recommends clang libclang-rt-14-dev \
-		    >/dev/null || die "apt-get install failed"
-		have_toolchain && return 0
+		apt-get -o DPkg::Lock::Timeout=600 update -qq
+		# libclang-rt-14-dev on Debian 12; the unversioned name
+		# follows the default clang elsewhere.
+		for rt in libclang-rt-dev libclang-rt-14-dev; do
+			apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+			    --no-install-recommends clang "$rt" >/dev/null 2>&1 &&
+			    have_toolchain && return 0
+		done
+	elif [ "$(id -u)" -eq 0 ] && command -v dnf >/dev/null 2>&1; then
+		echo "fuzz.sh: installing clang and compiler-rt (dnf)"
+		dnf install -y -q clang compiler-rt >/dev/null &&
+		    have_toolchain && return 0
 	fi
-	die "need clang with libFuzzer and ASan/UBSan runtimes" \
-	    "(apt-get install clang libclang-rt-14-dev)"
+	die "need clang with libFuzzer and the ASan/UBSan runtimes" \
+	    "(apt-get install clang libclang-rt-14-dev," \
+	    "or dnf install clang compiler-rt)"
 }
 
 build() {
@@ -180,7 +189,7 @@ run_one() {
 	else
 		corpus=$work/corpus/$t
 		opts="$opts -runs=${FUZZ_RUNS:-10000000}
-		    -max_total_time=${FUZZ_MAXTIME:-1500}"
+		    -max_total_time=${FUZZ_MAXTIME:-3600}"
 	fi
 	mkdir -p "$corpus" || return 1
 	start=$(date +%s)
@@ -279,6 +288,15 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # Allocation stacks of 5 frames instead of 30: unwinding on every malloc
 # was a tenth of the time.  "repro" replays with ASan's defaults.
 [ "$mode" = repro ] || export ASAN_OPTIONS=${ASAN_OPTIONS:-malloc_context_size=5}
+
+# One run at a time per work directory: a second one would relink the
+# binaries under the first and share its corpora.
+mkdir -p "$work" || die "cannot create $work"
+exec 9>"$work/lock"
+if command -v flock >/dev/null 2>&1 && ! flock -n 9; then
+	echo "fuzz.sh: waiting for another fuzz.sh using $work"
+	flock 9 || die "cannot lock $work/lock"
+fi
 
 case $mode in
 build)	build ;;

@@ -1,15 +1,20 @@
 /*
- * The harness of the two log readers.  One input is parsed twice: fed
- * whole (the libFuzzer buffer itself, so ASan sees any read past its
- * end) and fed in pseudo-random chunks, each copied to the start of one
- * of two buffers of which only the chunk's bytes are unpoisoned, and the
- * whole buffer poisoned again once lines_feed() returned: a read past a
- * chunk or through a pointer kept into an earlier chunk is an ASan
- * report, without a malloc() per chunk.  The
- * chunk sizes, the line bound and the seeded disks are derived from a
- * hash of the input, so a saved input replays the same way.  Both runs
- * must leave the same state: the splitter must not depend on how the
- * bytes arrive.
+ * The harness of the two log readers.  One input goes through the line
+ * splitter twice:
+ *   - whole: lines_feed() on the libFuzzer buffer itself (ASan sees a
+ *     read past its end); every line it hands on is copied to the start
+ *     of a buffer of which only the line's bytes are unpoisoned, and
+ *     parsed there, so a parser read past the end of a line (or through
+ *     a pointer kept from an earlier line) is an ASan report;
+ *   - in chunks: pseudo-random chunk sizes (tiny, small, page, huge, a
+ *     mix, and cuts right before, at and after line ends), each chunk
+ *     copied the same way into one of two poisoned buffers; a read past
+ *     a chunk or into an earlier chunk is an ASan report.
+ * Both must hand on exactly the same lines (count, lengths and bytes):
+ * the splitter must not depend on how the bytes arrive, so the state
+ * cannot either, and only the first run is parsed.  The chunking, the
+ * line bound and the seeded disks are derived from a hash of the input:
+ * a saved input replays the same way.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +25,26 @@
 
 #include "regress/fuzz/targets/fuzzstate.h"
 
+#define CHUNK_MAX	65536
+
 /* Seeds as the priv process sends them from source_disks. */
 static const char *const seed_disks[] = {
 	"[datastore1] guest/guest.vmdk",
 	"[store1] /path1.vmdk",
 	"[ds] vm/vm-2.vmdk",
+};
+
+/* One pass of the splitter; only a parsing pass has a state. */
+struct fz_run {
+	struct state	 st;
+	struct parser	 p;
+	struct lines	 l;
+	int		 mr;		/* parser_mr_line, \n only */
+	int		 parse;
+	size_t		 linemax;
+	uint64_t	 lhash;		/* of every line handed on */
+	size_t		 nlines;
+	int		 print;		/* on a mismatch: list the lines */
 };
 
 void
@@ -35,22 +55,22 @@ fz_fail(const char *file, int line, const char *what)
 }
 
 /* FNV-1a: cheap, and every byte counts. */
-uint64_t
-fz_hash(const uint8_t *p, size_t len)
+static uint64_t
+fnv(uint64_t h, const void *p, size_t len)
 {
-	uint64_t	h = 0xcbf29ce484222325ULL;
-	size_t		i;
+	const unsigned char	*s = p;
+	size_t			 i;
 
 	for (i = 0; i < len; i++) {
-		h ^= p[i];
+		h ^= s[i];
 		h *= 0x100000001b3ULL;
 	}
 	return h;
 }
 
 /* splitmix64 */
-uint64_t
-fz_next(uint64_t *s)
+static uint64_t
+next(uint64_t *s)
 {
 	uint64_t	z = (*s += 0x9e3779b97f4a7c15ULL);
 
@@ -59,143 +79,16 @@ fz_next(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-/* What the splitter hands on: bounded, and no line end inside. */
-static void
-fz_line(void *arg, const char *s, size_t len)
+/* A buffer of n bytes, all poisoned: ASan reports any access to it. */
+static char *
+poisoned(size_t n)
 {
-	struct fz_run	*r = arg;
+	char	*b;
 
-	FZ_CHECK(len <= r->linemax);
-	FZ_CHECK(memchr(s, '\n', len) == NULL);
-	if (!r->mr)
-		FZ_CHECK(memchr(s, '\r', len) == NULL);
-	if (r->mr)
-		parser_mr_line(&r->p, s, len);
-	else
-		parser_line(&r->p, s, len);
-	fz_check_state(r);
-}
-
-/*
- * A splitter with the monitor's bound is made once per process and
- * copied (lines_flush() leaves it as lines_init() did): a 64 KiB malloc
- * and free per run would cost more than the parse.  Smaller bounds get
- * a buffer of their own exact size every run.
- */
-static struct lines	cached[2];
-
-void
-fz_run_init(struct fz_run *r, int mr, size_t linemax, unsigned int nseed)
-{
-	unsigned int	i;
-
-	memset(r, 0, sizeof(*r));
-	r->mr = mr;
-	r->linemax = linemax;
-	state_init(&r->st);
-	for (i = 0; i < nseed && i < sizeof(seed_disks) /
-	    sizeof(seed_disks[0]); i++)
-		state_add_disk(&r->st, seed_disks[i], strlen(seed_disks[i]));
-	r->st.disk_count = r->st.ndisks;
-	parser_init(&r->p, &r->st);
-	if (linemax == LINE_MAX_LEN) {
-		if (cached[mr].buf == NULL)
-			lines_init(&cached[mr], linemax, !mr, fz_line, NULL);
-		FZ_CHECK(cached[mr].len == 0 && !cached[mr].skipping);
-		r->l = cached[mr];
-		r->l.arg = r;
-	} else
-		lines_init(&r->l, linemax, !mr, fz_line, r);
-}
-
-void
-fz_run_free(struct fz_run *r)
-{
-	if (r->linemax == LINE_MAX_LEN)
-		FZ_CHECK(r->l.len == 0 && !r->l.skipping);
-	else
-		lines_free(&r->l);
-	state_free(&r->st);
-}
-
-void
-fz_feed_whole(struct fz_run *r, const uint8_t *data, size_t size)
-{
-	lines_feed(&r->l, (const char *)data, size);
-	lines_flush(&r->l);
-}
-
-/* Bytes up to and including the next line end, or all that is left. */
-static size_t
-to_line_end(const struct fz_run *r, const uint8_t *s, size_t len)
-{
-	size_t	i;
-
-	for (i = 0; i < len; i++)
-		if (s[i] == '\n' || (!r->mr && s[i] == '\r'))
-			return i + 1;
-	return len;
-}
-
-/*
- * Regimes: tiny, small, page-sized and huge chunks, a mix of those, and
- * cuts right before, at and after a line end (the splitter's edges).
- */
-#define CHUNK_MAX	65536
-
-void
-fz_feed_chunks(struct fz_run *r, const uint8_t *data, size_t size,
-    uint64_t seed)
-{
-	static char	*bufs[2];
-	uint64_t	s = seed;
-	size_t		off = 0, n;
-	int		regime = fz_next(&s) % 6, k, which = 0;
-	char		*chunk;
-
-	if (bufs[0] == NULL) {
-		if ((bufs[0] = malloc(CHUNK_MAX)) == NULL ||
-		    (bufs[1] = malloc(CHUNK_MAX)) == NULL)
-			abort();
-		ASAN_POISON_MEMORY_REGION(bufs[0], CHUNK_MAX);
-		ASAN_POISON_MEMORY_REGION(bufs[1], CHUNK_MAX);
-	}
-
-	while (off < size) {
-		k = regime == 4 ? (int)(fz_next(&s) % 4) : regime;
-		switch (k) {
-		case 0:
-			n = 1 + fz_next(&s) % 4;
-			break;
-		case 1:
-			n = 1 + fz_next(&s) % 64;
-			break;
-		case 2:
-			n = 1 + fz_next(&s) % 4096;
-			break;
-		case 3:
-			n = 1 + fz_next(&s) % CHUNK_MAX;
-			break;
-		default:
-			n = to_line_end(r, data + off, size - off);
-			n = n - 1 + fz_next(&s) % 3;	/* before, at, after */
-			if (n == 0)
-				n = 1;
-			break;
-		}
-		if (n > size - off)
-			n = size - off;
-		if (n > CHUNK_MAX)
-			n = CHUNK_MAX;
-		chunk = bufs[which];
-		which = !which;
-		ASAN_UNPOISON_MEMORY_REGION(chunk, n);
-		memcpy(chunk, data + off, n);
-		lines_feed(&r->l, chunk, n);
-		ASAN_POISON_MEMORY_REGION(chunk, n);
-		off += n;
-	}
-	lines_flush(&r->l);
+	if ((b = malloc(n)) == NULL)
+		abort();
+	ASAN_POISON_MEMORY_REGION(b, n);
+	return b;
 }
 
 static int
@@ -211,8 +104,8 @@ is_vm_id(const char *s)
 }
 
 /* Cheap enough to run after every line. */
-void
-fz_check_state(const struct fz_run *r)
+static void
+check_state(const struct fz_run *r)
 {
 	const struct state	*st = &r->st;
 	size_t			 i;
@@ -242,6 +135,156 @@ fz_check_state(const struct fz_run *r)
 	FZ_CHECK(r->p.cur >= -1 && r->p.cur < STATE_DISKS_MAX);
 	FZ_CHECK(r->p.npre >= 0 && (size_t)r->p.npre <= st->ndisks);
 	FZ_CHECK(r->p.st == st);
+}
+
+/* What the splitter hands on: bounded, and no line end inside. */
+static void
+fz_line(void *arg, const char *s, size_t len)
+{
+	static char	*linebuf;
+	struct fz_run	*r = arg;
+	size_t		 i;
+
+	FZ_CHECK(len <= r->linemax);
+	FZ_CHECK(memchr(s, '\n', len) == NULL);
+	if (!r->mr)
+		FZ_CHECK(memchr(s, '\r', len) == NULL);
+	r->lhash = fnv(fnv(r->lhash, &len, sizeof(len)), s, len);
+	r->nlines++;
+	if (r->print) {
+		fprintf(stderr, "  line %zu, %zu bytes: \"", r->nlines, len);
+		for (i = 0; i < len && i < 100; i++)
+			fprintf(stderr, s[i] >= 0x20 && s[i] < 0x7f &&
+			    s[i] != '"' && s[i] != '\\' ? "%c" : "\\x%02x",
+			    (unsigned char)s[i]);
+		fprintf(stderr, "%s\"\n", len > 100 ? "..." : "");
+	}
+	if (!r->parse)
+		return;
+	if (linebuf == NULL)
+		linebuf = poisoned(LINE_MAX_LEN);
+	ASAN_UNPOISON_MEMORY_REGION(linebuf, len);
+	memcpy(linebuf, s, len);
+	if (r->mr)
+		parser_mr_line(&r->p, linebuf, len);
+	else
+		parser_line(&r->p, linebuf, len);
+	ASAN_POISON_MEMORY_REGION(linebuf, len);
+	check_state(r);
+}
+
+/*
+ * A splitter with the monitor's bound is made once per process and
+ * copied (lines_flush() leaves it as lines_init() did): a 64 KiB malloc
+ * and free per pass costs more than the parse.  Smaller bounds get a
+ * buffer of their own exact size every pass.
+ */
+static void
+run_init(struct fz_run *r, int mr, int parse, size_t linemax,
+    unsigned int nseed)
+{
+	static struct lines	cached[2];
+	unsigned int		i;
+
+	memset(r, 0, sizeof(*r));
+	r->mr = mr;
+	r->parse = parse;
+	r->linemax = linemax;
+	r->lhash = 0xcbf29ce484222325ULL;
+	state_init(&r->st);
+	for (i = 0; i < nseed && i < sizeof(seed_disks) /
+	    sizeof(seed_disks[0]); i++)
+		state_add_disk(&r->st, seed_disks[i], strlen(seed_disks[i]));
+	r->st.disk_count = r->st.ndisks;
+	parser_init(&r->p, &r->st);
+	if (linemax == LINE_MAX_LEN) {
+		if (cached[mr].buf == NULL)
+			lines_init(&cached[mr], linemax, !mr, fz_line, NULL);
+		FZ_CHECK(cached[mr].len == 0 && !cached[mr].skipping);
+		r->l = cached[mr];
+		r->l.arg = r;
+	} else
+		lines_init(&r->l, linemax, !mr, fz_line, r);
+}
+
+static void
+run_free(struct fz_run *r)
+{
+	if (r->linemax == LINE_MAX_LEN)
+		FZ_CHECK(r->l.len == 0 && !r->l.skipping);
+	else
+		lines_free(&r->l);
+	state_free(&r->st);
+}
+
+static void
+feed_whole(struct fz_run *r, const uint8_t *data, size_t size)
+{
+	lines_feed(&r->l, (const char *)data, size);
+	lines_flush(&r->l);
+}
+
+/* Bytes up to and including the next line end, or all that is left. */
+static size_t
+to_line_end(const struct fz_run *r, const uint8_t *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] == '\n' || (!r->mr && s[i] == '\r'))
+			return i + 1;
+	return len;
+}
+
+static void
+feed_chunks(struct fz_run *r, const uint8_t *data, size_t size,
+    uint64_t seed)
+{
+	static char	*bufs[2];
+	uint64_t	 s = seed;
+	size_t		 off = 0, n;
+	int		 regime = next(&s) % 6, k, which = 0;
+	char		*chunk;
+
+	if (bufs[0] == NULL) {
+		bufs[0] = poisoned(CHUNK_MAX);
+		bufs[1] = poisoned(CHUNK_MAX);
+	}
+	while (off < size) {
+		k = regime == 4 ? (int)(next(&s) % 4) : regime;
+		switch (k) {
+		case 0:
+			n = 1 + next(&s) % 4;
+			break;
+		case 1:
+			n = 1 + next(&s) % 64;
+			break;
+		case 2:
+			n = 1 + next(&s) % 4096;
+			break;
+		case 3:
+			n = 1 + next(&s) % CHUNK_MAX;
+			break;
+		default:
+			n = to_line_end(r, data + off, size - off);
+			n = n - 1 + next(&s) % 3;	/* before, at, after */
+			if (n == 0)
+				n = 1;
+			break;
+		}
+		if (n > size - off)
+			n = size - off;
+		if (n > CHUNK_MAX)
+			n = CHUNK_MAX;
+		chunk = bufs[which];
+		which = !which;
+		ASAN_UNPOISON_MEMORY_REGION(chunk, n);
+		memcpy(chunk, data + off, n);
+		lines_feed(&r->l, chunk, n);
+		ASAN_POISON_MEMORY_REGION(chunk, n);
+		off += n;
+	}
+	lines_flush(&r->l);
 }
 
 static void
@@ -283,8 +326,8 @@ check_order(json_t *o)
  * state_dump() must give compact JSON that loads again (so it is valid
  * UTF-8), has every key, and says exactly what the struct holds.
  */
-char *
-fz_dump_checked(const struct state *st)
+static void
+check_dump(const struct state *st)
 {
 	json_error_t	 err;
 	json_t		*o, *a, *d, *v, *m;
@@ -352,82 +395,57 @@ fz_dump_checked(const struct state *st)
 	    json_object_get(o, "failed") == NULL &&
 	    json_object_get(o, "finished") == NULL);
 	json_decref(o);
-	return s;
-}
-
-static int
-same_str(const char *a, const char *b)
-{
-	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
-/* Field by field: cheaper than a second state_dump(). */
-static int
-fz_same_state(const struct state *a, const struct state *b)
-{
-	size_t	i;
-
-	if (a->ndisks != b->ndisks || a->disk_count != b->disk_count ||
-	    a->nwarnings != b->nwarnings || a->msgtype != b->msgtype ||
-	    !same_str(a->stage, b->stage) || !same_str(a->vm_id, b->vm_id) ||
-	    !same_str(a->message, b->message))
-		return 0;
-	for (i = 0; i < a->ndisks; i++)
-		if (a->disks[i].progress != b->disks[i].progress ||
-		    a->disks[i].unnamed != b->disks[i].unnamed ||
-		    !same_str(a->disks[i].path, b->disks[i].path))
-			return 0;
-	for (i = 0; i < a->nwarnings; i++)
-		if (!same_str(a->warnings[i], b->warnings[i]))
-			return 0;
-	return 1;
+	free(s);
 }
 
 /*
- * One input to one reader (mr: the machine-readable log).  Knobs from
- * the hash: 1 run in 8 bounds lines at 1..300 bytes instead of
- * LINE_MAX_LEN (the skipping of overlong lines, reachable with small
- * inputs), 0..3 seeded disks, and whether virt-v2v exited 0.
+ * Knobs from the hash of the input: 1 pass in 8 bounds lines at 1..300
+ * bytes instead of LINE_MAX_LEN (the skipping of overlong lines, with
+ * small inputs), 0..3 seeded disks (v2v log), whether virt-v2v exited 0.
  */
 int
 fz_reader_one(const uint8_t *data, size_t size, int mr)
 {
 	struct fz_run	*a, *b;
-	uint64_t	 h = fz_hash(data, size), s = h;
+	uint64_t	 s = fnv(0xcbf29ce484222325ULL, data, size), cs;
 	size_t		 linemax = LINE_MAX_LEN;
 	unsigned int	 nseed;
 	int		 success;
-	char		*da, *db;
 
-	if ((fz_next(&s) & 7) == 0)
-		linemax = 1 + fz_next(&s) % 300;
-	nseed = fz_next(&s) % 4;
-	success = fz_next(&s) & 1;
+	if ((next(&s) & 7) == 0)
+		linemax = 1 + next(&s) % 300;
+	nseed = mr ? 0 : next(&s) % 4;
+	success = next(&s) & 1;
+	cs = next(&s);
 
 	if ((a = malloc(sizeof(*a))) == NULL ||
 	    (b = malloc(sizeof(*b))) == NULL)
 		abort();
-	fz_run_init(a, mr, linemax, nseed);
-	fz_feed_whole(a, data, size);
-	fz_run_init(b, mr, linemax, nseed);
-	fz_feed_chunks(b, data, size, fz_next(&s));
+	run_init(a, mr, 1, linemax, nseed);
+	feed_whole(a, data, size);
+	run_init(b, mr, 0, linemax, 0);
+	feed_chunks(b, data, size, cs);
+	if (a->nlines != b->nlines || a->lhash != b->lhash) {
+		fprintf(stderr, "whole: %zu lines, in chunks: %zu lines or "
+		    "other bytes\nwhole:\n", a->nlines, b->nlines);
+		run_free(a);
+		run_free(b);
+		run_init(a, mr, 0, linemax, 0);
+		a->print = 1;
+		feed_whole(a, data, size);
+		fprintf(stderr, "in chunks:\n");
+		run_init(b, mr, 0, linemax, 0);
+		b->print = 1;
+		feed_chunks(b, data, size, cs);
+		fz_fail(__FILE__, __LINE__, "whole and chunked splits differ");
+	}
 	if (success) {
 		parser_success(&a->p);
-		parser_success(&b->p);
-		fz_check_state(a);
+		check_state(a);
 	}
-	da = fz_dump_checked(&a->st);
-	if (!fz_same_state(&a->st, &b->st) || a->p.cur != b->p.cur ||
-	    a->p.npre != b->p.npre) {
-		db = state_dump(&b->st);
-		fprintf(stderr, "whole:   cur %d npre %d %.2000s\n"
-		    "chunked: cur %d npre %d %.2000s\n", a->p.cur, a->p.npre,
-		    da, b->p.cur, b->p.npre, db ? db : "(null)");
-		fz_fail(__FILE__, __LINE__, "whole and chunked runs differ");
-	}
-	free(da);
-	fz_run_free(a);
-	fz_run_free(b);
+	check_dump(&a->st);
+	run_free(a);
+	run_free(b);
 	free(a);
 	free(b);
 	return 0;
