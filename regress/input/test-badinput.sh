@@ -68,21 +68,8 @@ cases=(
 "not valid JSON|{$base} trailing"
 )
 
-for c in "${cases[@]}"; do
-	want=${c%%|*} input=${c#*|}
-	printf '%s' "$input" | "$WRAPPER" >"$T/out" 2>"$T/err"
-	rc=$?
-	d="bad input (${want:0:40})"
-	eq "$d: exit 1" $rc 1
-	eq "$d: stdout empty" "$(wc -c <"$T/out")" 0
-	eq "$d: one stderr line" "$(wc -l <"$T/err")" 1
-	if grep -qF -- "$want" "$T/err"; then ok "$d: message"; else
-		notok "$d: message"; note "stderr: $(cat "$T/err")"; fi
-	eq "$d: nothing left on disk" "$(ls -A "$T/log" "$T/run" | grep -vc ':$\|^$')" 0
-done
-
-# Cases that need a file or an environment: bad DESC WANT [VAR=VALUE...]
-# with the input on stdin.
+# bad DESC WANT [VAR=VALUE...], the input on stdin: exit 1, nothing on
+# stdout, one stderr line holding WANT, nothing left on disk.
 bad() {
 	local d=$1 want=$2 rc; shift 2
 	env "$@" "$WRAPPER" >"$T/out" 2>"$T/err"
@@ -94,6 +81,12 @@ bad() {
 		notok "$d: message"; note "stderr: $(cat "$T/err")"; fi
 	eq "$d: nothing left on disk" "$(ls -A "$T/log" "$T/run" | grep -vc ':$\|^$')" 0
 }
+
+for c in "${cases[@]}"; do
+	want=${c%%|*} input=${c#*|}
+	bad "bad input (${want:0:40})" "$want" <<<"$input"
+done
+
 
 # The LUKS vault: its file must be private, a regular file, well formed.
 V=$T/vault.json
