@@ -83,10 +83,10 @@ check-real: check-deps
 # log readers and the throttling file parser (regress/fuzz/fuzz.sh): long
 # runs of 10 million executions each, or a short run per target that
 # fails below the coverage floors of regress/fuzz/floors.txt.
-fuzz:
+fuzz: deps
 	@bash regress/fuzz/fuzz.sh long
 
-fuzz-ci:
+fuzz-ci: deps
 	@bash regress/fuzz/fuzz.sh ci
 
 # Speed, memory and latency of the monitor, as ratios against a baseline
