@@ -19,6 +19,7 @@
 #define DEFAULT_SYSTEMD_RUN	"/usr/bin/systemd-run"
 #define DEFAULT_SYSTEMCTL	"/usr/bin/systemctl"
 #define DEFAULT_BUSCTL		"/usr/bin/busctl"
+#define DEFAULT_CGROUP_ROOT	"/sys/fs/cgroup"
 #define DEFAULT_USER		"vdsm"
 #define DEFAULT_GROUP		"kvm"
 
@@ -106,10 +107,27 @@ struct msg_limit {
 
 enum limit_status { LIMIT_APPLIED = 1, LIMIT_UNAVAILABLE, LIMIT_FAILED };
 
+/* Why a limit is unavailable, for last_message. */
+enum limit_why {
+	LIMIT_WHY_NONE,
+	LIMIT_WHY_NOUNIT,	/* no systemd unit (cpu) */
+	LIMIT_WHY_NOTROOT,
+	LIMIT_WHY_FOREGROUND,
+	LIMIT_WHY_NONETCLS,	/* no net_cls cgroup v1 hierarchy mounted */
+	LIMIT_WHY_CGROUP2,	/* a cgroup-v2-only host */
+	LIMIT_WHY_CGROUP,	/* the run's cgroup could not be made */
+	LIMIT_WHY_NOCLS,	/* the kernel has no cgroup classifier */
+	LIMIT_WHY_NOIF,		/* no interface we may shape */
+	LIMIT_WHY_NOTJOINED,	/* virt-v2v is not in the run's cgroup */
+	LIMIT_WHY_MAX
+};
+
 struct msg_limit_result {
 	int32_t		kind;
 	int32_t		status;
 	int64_t		value;
+	int32_t		why;		/* enum limit_why, for UNAVAILABLE */
+	int32_t		pad;
 };
 
 struct msg_done {

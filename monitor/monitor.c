@@ -236,6 +236,22 @@ take_throttling(struct monitor *m)
 	}
 }
 
+/* Why a limit could not be applied, as an admin would look into it. */
+static const char *const limit_why[LIMIT_WHY_MAX] = {
+	[LIMIT_WHY_NONE] = "",
+	[LIMIT_WHY_NOUNIT] = ": virt-v2v does not run in a systemd unit",
+	[LIMIT_WHY_NOTROOT] = ": the wrapper does not run as root",
+	[LIMIT_WHY_FOREGROUND] = ": the wrapper runs in the foreground",
+	[LIMIT_WHY_NONETCLS] = ": no net_cls cgroup (v1) hierarchy is mounted",
+	[LIMIT_WHY_CGROUP2] = ": the host has cgroup v2 only",
+	[LIMIT_WHY_CGROUP] = ": the run's net_cls cgroup could not be made",
+	[LIMIT_WHY_NOCLS] = ": the kernel has no cgroup classifier "
+	    "(cls_cgroup)",
+	[LIMIT_WHY_NOIF] = ": no interface may be shaped",
+	[LIMIT_WHY_NOTJOINED] = ": virt-v2v is not in the run's net_cls "
+	    "cgroup",
+};
+
 /* The state keeps normalised strings: "50%", "1048576", "unlimited". */
 static void
 limit_result(struct monitor *m, const struct msg_limit_result *r)
@@ -253,7 +269,7 @@ limit_result(struct monitor *m, const struct msg_limit_result *r)
 		break;
 	case LIMIT_UNAVAILABLE:
 		snprintf(buf, sizeof(buf), "%s throttling is not available "
-		    "for this run", what);
+		    "for this run%s", what, limit_why[r->why]);
 		state_message(&m->st, MSG_WARNING, buf);
 		log_warnx("%s", buf);
 		break;
@@ -341,7 +357,8 @@ monitor_dispatch_priv(struct monitor *m, struct imsg *imsg)
 		memcpy(&lr, imsg->data, sizeof(lr));
 		if ((lr.kind != LIMIT_CPU && lr.kind != LIMIT_NET) ||
 		    lr.status < LIMIT_APPLIED || lr.status > LIMIT_FAILED ||
-		    lr.value < 0)
+		    lr.value < 0 || lr.why < 0 || lr.why >= LIMIT_WHY_MAX ||
+		    lr.pad != 0)
 			fatalx("priv sent a bad LIMIT_RESULT");
 		limit_result(m, &lr);
 		break;

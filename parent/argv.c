@@ -219,6 +219,10 @@ unit_argv_build(struct run *r)
 	if (helper_spec(spec, sizeof(spec), r->mrlogfd, r->mr_log) == -1)
 		fatalx("the machine-readable log path is too long");
 	add(&u, "%s", spec);
+	if (r->netprocs[0] != '\0') {
+		add(&u, "--cgroup");
+		add(&u, "%s", r->netprocs);
+	}
 	for (p = r->envp; *p != NULL; p++) {
 		add(&u, "--env");
 		add(&u, "%s", *p);

@@ -71,6 +71,7 @@ child_run(const struct run *r, pid_t priv, int go, int ex)
 	if (child_fds(r, go, ex) == -1)
 		child_fail(ex, errno);
 	umask(022);
+	netcg_join(r->netprocs);
 	/* Not the caller's directory, which the conversion user may not
 	 * even reach; the daemon is in / already. */
 	if (chdir("/") == -1 || creds_drop(&r->conv) == -1)

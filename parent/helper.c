@@ -7,7 +7,7 @@
  * execs virt-v2v with exactly the environment given, not systemd's.
  *
  *   virt-v2v-wrapper --exec-helper-internal DEV:INO:V2VLOG DEV:INO:MRLOG
- *       [--env K=V]... -- VIRT-V2V ARG...
+ *       [--cgroup CGROUP.PROCS] [--env K=V]... -- VIRT-V2V ARG...
  */
 #include <sys/stat.h>
 
@@ -76,7 +76,12 @@ exec_helper(int argc, char *argv[])
 		fatalx("exec helper: bad arguments");
 	log = open_checked(argv[2]);
 	mr = open_checked(argv[3]);
-	for (i = 4; i + 1 < argc && strcmp(argv[i], "--env") == 0; i += 2) {
+	i = 4;
+	if (i + 1 < argc && strcmp(argv[i], "--cgroup") == 0) {
+		netcg_join(argv[i + 1]);
+		i += 2;
+	}
+	for (; i + 1 < argc && strcmp(argv[i], "--env") == 0; i += 2) {
 		if (n == HELPER_ENV_MAX)
 			fatalx("exec helper: too many --env");
 		envp[n++] = argv[i + 1];

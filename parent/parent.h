@@ -24,6 +24,7 @@ struct env {
 	const char	*systemd_run;
 	const char	*systemctl;
 	const char	*busctl;
+	const char	*cgroup_root;
 	int		 systemd_given;	/* V2V_WRAPPER_SYSTEMD_RUN was set */
 	const char	*log_dir;
 	const char	*run_dir;
@@ -87,6 +88,10 @@ struct run {
 	char		 unit[128];
 	char		 scope[128];	/* ours, the unit BindsTo= it */
 	char		**unit_argv;
+	/* the net_cls cgroup, or why network throttling is unavailable */
+	int		 netrootfd, netparentfd, netcgfd;
+	int		 netwhy;		/* enum limit_why */
+	char		 netprocs[PATH_MAX];	/* its cgroup.procs */
 };
 
 /* env.c */
@@ -136,6 +141,11 @@ void	 unit_argv_build(struct run *);
 
 /* scope.c */
 void	 scope_adopt(struct run *);
+
+/* netcg.c */
+void	 netcg_prepare(const struct conf *, struct run *);
+void	 netcg_undo(struct run *);
+void	 netcg_join(const char *);
 
 /* helper.c */
 int	 helper_spec(char *, size_t, int, const char *);

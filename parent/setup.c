@@ -316,6 +316,7 @@ setup_create(const struct conf *cf, struct run *r, char *err, size_t errlen)
 		ERR("log files in %s: %s", r->env.log_dir, strerror(errno));
 	if (setup_state(cf, r, NULL) == -1)
 		ERR("state file %s: %s", r->state_file, strerror(errno));
+	netcg_prepare(cf, r);
 	return 0;
 }
 
@@ -330,6 +331,7 @@ setup_finish(struct run *r)
 		free(r->secrets[i]);
 	}
 	r->nsecrets = 0;
+	netcg_undo(r);
 	if (r->made_secretdir)
 		unlinkat(r->privdirfd, SECRETS_DIR, AT_REMOVEDIR);
 	r->made_secretdir = 0;

@@ -42,6 +42,7 @@ void
 cleanup_run(struct privconf *pc)
 {
 	cleanup_secrets(pc);
+	net_release(pc);
 	if (pc->lockfd != -1) {
 		unlinkat(pc->privdirfd, LOCK_NAME, 0);
 		close(pc->lockfd);

@@ -228,19 +228,29 @@ priv_reap(struct priv *p)
 /*
  * Apply a limit, from the input or the monitor, and tell the monitor
  * how it went.  CPU goes through the unit's CPUQuota; a direct child has
- * no unit.  Network needs tc classes and a net_cls cgroup: not yet.
+ * no unit.  Network goes through tc and the run's net_cls cgroup.
  */
 static void
 priv_apply_limit(struct priv *p, int kind, long long value)
 {
 	struct msg_limit_result	r;
+	int			why = LIMIT_WHY_NONE;
 
+	memset(&r, 0, sizeof(r));
 	r.kind = kind;
 	r.value = value;
 	r.status = LIMIT_UNAVAILABLE;
-	if (kind == LIMIT_CPU && p->pc->unit[0] != '\0' && p->v2v_running)
+	if (!p->v2v_running)
+		why = LIMIT_WHY_NOUNIT;
+	else if (kind == LIMIT_NET)
+		r.status = net_limit(p->pc, p->v2v_pid, value, &why);
+	else if (p->pc->unit[0] != '\0')
 		r.status = unit_cpu_quota(p->pc, value) == 0 ? LIMIT_APPLIED :
 		    LIMIT_FAILED;
+	else
+		why = LIMIT_WHY_NOUNIT;
+	if (r.status == LIMIT_UNAVAILABLE)
+		r.why = why;
 	log_info("%s limit %lld: %s", kind == LIMIT_CPU ? "cpu" : "network",
 	    value, r.status == LIMIT_APPLIED ? "applied" :
 	    r.status == LIMIT_FAILED ? "failed" : "not available");

@@ -7,7 +7,36 @@
 #define PRIV_H
 
 #include <sys/types.h>
+#include <net/if.h>
 #include <stddef.h>
+#include <stdint.h>
+
+/* tc.c: the host's shared HTB qdisc abc: and one class abc:N per run. */
+#define TC_MAJOR	0xabc
+#define TC_MINOR_FIRST	1
+#define TC_MINOR_LAST	0xffff
+#define TC_IF_MAX	64
+/*
+ * "unlimited" keeps the class, at a rate no link reaches (8 Tbit/s):
+ * rate64, as the 32-bit rate field would cap it at 4 GB/s.
+ */
+#define TC_UNLIMITED	(1ULL << 40)
+#define TC_ENOCLS	(-2)	/* no cgroup classifier in the kernel */
+#define TC_ENOIF	(-3)	/* no interface we may shape */
+
+struct nl_sock;
+
+struct tc {
+	struct nl_sock	*sk;
+	uint32_t	 minor;		/* our class, 0 for none */
+	int		 nif;
+	int		 ifindex[TC_IF_MAX];
+	unsigned int	 mtu[TC_IF_MAX];
+	char		 ifname[TC_IF_MAX][IFNAMSIZ];
+	/* Only regress/tc sets it, to test the rest on a kernel without
+	 * cls_cgroup; priv always classifies. */
+	int		 no_classifier;
+};
 
 struct privconf {
 	int		  sock;		/* to the monitor */
@@ -36,6 +65,11 @@ struct privconf {
 	char		  unit[128];
 	char		**unit_argv;		/* systemd-run ... */
 	const char	 *systemctl;
+	/* network limits: the run's net_cls cgroup and its tc class */
+	int		  netrootfd, netparentfd, netcgfd;
+	int		  netwhy;	/* unavailable (enum limit_why), or 0 */
+	const char	 *tag;
+	struct tc	  tc;
 };
 
 /* priv.c */
@@ -76,6 +110,19 @@ int	conv_poll_ms(const struct privconf *, int);
 int	conv_ended(struct privconf *, int *);
 void	conv_finish(struct privconf *);
 int	conv_stop_wait(struct privconf *, pid_t, int);
+
+/* tc.c */
+int	tc_open(struct tc *);
+void	tc_close(struct tc *);
+int	tc_reserve(struct tc *, uint64_t);
+int	tc_rate(struct tc *, uint64_t);
+void	tc_release(struct tc *, uint32_t);
+
+/* netlimit.c */
+int	net_limit(struct privconf *, pid_t, long long, int *);
+void	net_release(struct privconf *);
+int	net_lock(int);
+void	net_unlock(int);
 
 /* cleanup.c */
 void	cleanup_secrets(struct privconf *);

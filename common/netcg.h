@@ -1,0 +1,11 @@
+/*
+ * The net_cls cgroup of a run: ROOT/net_cls/v2v-conversion/TAG.
+ */
+#ifndef NETCG_H
+#define NETCG_H
+
+#define NETCG_DIR	"v2v-conversion"
+
+void	netcg_remove(int, int, int, const char *);
+
+#endif

@@ -1,0 +1,167 @@
+/*
+ * A run's network limit: on the first one, under the host lock, tc
+ * shapes the host and reserves our class, and the run's net_cls cgroup
+ * gets that class id; later ones change the class's rate.  At the end
+ * the class goes, the shared qdisc with it if no run has a class left,
+ * and the cgroup.
+ */
+#include <sys/file.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/netcg.h"
+#include "common/wrapper.h"
+#include "priv/priv.h"
+
+#define NET_LOCK_NAME	"tc.lock"
+#define NET_LOCK_MS	10000
+
+/* The host lock, in the wrapper's base run directory; -1 if not had. */
+int
+net_lock(int basefd)
+{
+	struct timespec	ts = { 0, 10 * 1000000L };
+	int		fd, i;
+
+	if ((fd = openat(basefd, NET_LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1) {
+		log_warn("tc lock");
+		return -1;
+	}
+	for (i = 0; i < NET_LOCK_MS / 10; i++) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return fd;
+		if (errno != EWOULDBLOCK)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	log_warnx("tc lock: not had within %d s", NET_LOCK_MS / 1000);
+	close(fd);
+	return -1;
+}
+
+void
+net_unlock(int fd)
+{
+	if (fd != -1)
+		close(fd);
+}
+
+/* Is this pid in the run's cgroup?  Without it a limit limits nothing. */
+static int
+net_joined(struct privconf *pc, pid_t pid)
+{
+	char	buf[16384], *p, *end;
+	ssize_t	n;
+	int	fd;
+
+	if ((fd = openat(pc->netcgfd, "cgroup.procs", O_RDONLY | O_CLOEXEC)) ==
+	    -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	for (p = buf; *p != '\0'; p = end) {
+		if (strtol(p, &end, 10) == pid)
+			return 1;
+		if (end == p)
+			break;
+		end += strspn(end, "\n");
+	}
+	return 0;
+}
+
+static int
+net_classid(struct privconf *pc, uint32_t minor)
+{
+	char	buf[32];
+	int	fd, n, ok;
+
+	n = snprintf(buf, sizeof(buf), "%u\n", (TC_MAJOR << 16) | minor);
+	if ((fd = openat(pc->netcgfd, "net_cls.classid", O_WRONLY |
+	    O_CLOEXEC)) == -1)
+		return -1;
+	ok = write(fd, buf, n) == n;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* The first limit: shape, reserve, classify.  A limit_status. */
+static int
+net_first(struct privconf *pc, uint64_t rate, int *why)
+{
+	int	lock, r;
+
+	if ((lock = net_lock(pc->basefd)) == -1)
+		return LIMIT_FAILED;
+	if (pc->tc.sk == NULL && tc_open(&pc->tc) == -1) {
+		log_warnx("tc: no rtnetlink socket");
+		net_unlock(lock);
+		return LIMIT_FAILED;
+	}
+	r = tc_reserve(&pc->tc, rate);
+	if (r == 0 && net_classid(pc, pc->tc.minor) == -1) {
+		log_warn("net_cls.classid of %s", pc->tag);
+		tc_release(&pc->tc, pc->tc.minor);
+		r = -1;
+	}
+	net_unlock(lock);
+	if (r == 0)
+		return LIMIT_APPLIED;
+	if (r == -1)
+		return LIMIT_FAILED;
+	/* Answered once and for all: no churn on the host at each try. */
+	pc->netwhy = *why = r == TC_ENOCLS ? LIMIT_WHY_NOCLS : LIMIT_WHY_NOIF;
+	return LIMIT_UNAVAILABLE;
+}
+
+/* A limit_status; *why when LIMIT_UNAVAILABLE.  0 bytes: unlimited. */
+int
+net_limit(struct privconf *pc, pid_t pid, long long bytes, int *why)
+{
+	uint64_t	rate = bytes == 0 ? TC_UNLIMITED : (uint64_t)bytes;
+
+	if (pc->netwhy != 0 || pc->netcgfd == -1) {
+		*why = pc->netwhy != 0 ? pc->netwhy : LIMIT_WHY_CGROUP;
+		return LIMIT_UNAVAILABLE;
+	}
+	if (pc->tc.minor != 0)
+		return tc_rate(&pc->tc, rate) == 0 ? LIMIT_APPLIED :
+		    LIMIT_FAILED;
+	/* Nothing to lift: the host stays untouched. */
+	if (bytes == 0)
+		return LIMIT_APPLIED;
+	if (!net_joined(pc, pid)) {
+		*why = LIMIT_WHY_NOTJOINED;
+		return LIMIT_UNAVAILABLE;
+	}
+	return net_first(pc, rate, why);
+}
+
+/* The end of the run: our class, the qdisc if unused, the cgroup. */
+void
+net_release(struct privconf *pc)
+{
+	int	lock;
+
+	if (pc->tc.minor != 0) {
+		if ((lock = net_lock(pc->basefd)) != -1) {
+			tc_release(&pc->tc, pc->tc.minor);
+			net_unlock(lock);
+		} else
+			log_warnx("tc: class abc:%x left for the next cleanup",
+			    pc->tc.minor);
+	}
+	tc_close(&pc->tc);
+	netcg_remove(pc->netrootfd, pc->netparentfd, pc->netcgfd, pc->tag);
+	pc->netrootfd = pc->netparentfd = pc->netcgfd = -1;
+}

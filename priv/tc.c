@@ -1,0 +1,461 @@
+/*
+ * Traffic control for one run, through rtnetlink: an HTB root qdisc with
+ * handle abc:, shared by every conversion on the host, one HTB class
+ * abc:N per run, reserved with NLM_F_EXCL on each interface so that two
+ * runs never share one, and a cgroup classifier that sends a socket's
+ * packets to the class its net_cls cgroup names.
+ *
+ * Only interfaces that are up and whose root qdisc is the kernel's
+ * default (handle 0:) get our qdisc; a root qdisc someone configured is
+ * left alone.  The caller holds the host lock around tc_reserve() and
+ * tc_release(): the qdisc is shared, and only the run that finds no
+ * class left in it may remove it.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <string.h>
+
+#include <netlink/netlink.h>
+#include <netlink/route/class.h>
+#include <netlink/route/link.h>
+#include <netlink/route/qdisc.h>
+#include <netlink/route/qdisc/htb.h>
+
+#include "common/log.h"
+#include "priv/priv.h"
+
+#define TC_QDISC	TC_HANDLE(TC_MAJOR, 0)
+#define TC_FILTER_PRIO	10
+#define TC_FILTER_HANDLE 1
+/*
+ * Set, not derived from the rate: the kernel's rate/r2q guess warns and
+ * clamps for both tiny and huge rates.  One 64 KiB GSO packet per round.
+ */
+#define TC_QUANTUM	65536
+/*
+ * The bucket: 10 ms at the rate, at least one 64 KiB GSO packet, and at
+ * most what the kernel's 32-bit time field holds at a very low rate.
+ */
+#define TC_BURST_MIN	65536
+#define TC_BURST_SEC	200
+
+/* Unclassified packets go to HTB's direct queue; with a device whose
+ * txqueuelen is 0 that queue would hold 2 packets and drop the rest. */
+#define TC_DIRECT_QLEN	10000
+
+int
+tc_open(struct tc *t)
+{
+	t->sk = NULL;
+	t->minor = 0;
+	t->nif = 0;
+	if ((t->sk = nl_socket_alloc()) == NULL)
+		return -1;
+	if (nl_connect(t->sk, NETLINK_ROUTE) < 0) {
+		nl_socket_free(t->sk);
+		t->sk = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void
+tc_close(struct tc *t)
+{
+	if (t->sk != NULL)
+		nl_socket_free(t->sk);
+	t->sk = NULL;
+}
+
+/* A tc message without options; the kernel's answer as a libnl error. */
+static struct nl_msg *
+tc_msg(int type, int flags, int ifindex, uint32_t parent, uint32_t handle,
+    uint32_t info, const char *kind)
+{
+	struct tcmsg	 tcm;
+	struct nl_msg	*msg;
+
+	if ((msg = nlmsg_alloc_simple(type, flags)) == NULL)
+		return NULL;
+	memset(&tcm, 0, sizeof(tcm));
+	tcm.tcm_family = AF_UNSPEC;
+	tcm.tcm_ifindex = ifindex;
+	tcm.tcm_parent = parent;
+	tcm.tcm_handle = handle;
+	tcm.tcm_info = info;
+	if (nlmsg_append(msg, &tcm, sizeof(tcm), NLMSG_ALIGNTO) < 0 ||
+	    (kind != NULL && nla_put_string(msg, TCA_KIND, kind) < 0)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+static int
+tc_send(struct tc *t, struct nl_msg *msg)
+{
+	if (msg == NULL)
+		return -NLE_NOMEM;
+	return nl_send_sync(t->sk, msg);	/* frees msg */
+}
+
+/* libnl has no setter for HTB's direct_qlen: the message by hand. */
+static int
+tc_qdisc_add(struct tc *t, int ifindex)
+{
+	struct tc_htb_glob	 glob;
+	struct nl_msg		*msg;
+	struct nlattr		*opts;
+
+	msg = tc_msg(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex,
+	    TC_H_ROOT, TC_QDISC, 0, "htb");
+	if (msg == NULL)
+		return -NLE_NOMEM;
+	memset(&glob, 0, sizeof(glob));
+	glob.version = 3;		/* TC_HTB_PROTOVER */
+	glob.rate2quantum = 10;
+	glob.defcls = 0;		/* unclassified: the direct queue */
+	if ((opts = nla_nest_start(msg, TCA_OPTIONS)) == NULL ||
+	    nla_put(msg, TCA_HTB_INIT, sizeof(glob), &glob) < 0 ||
+	    nla_put_u32(msg, TCA_HTB_DIRECT_QLEN, TC_DIRECT_QLEN) < 0) {
+		nlmsg_free(msg);
+		return -NLE_NOMEM;
+	}
+	nla_nest_end(msg, opts);
+	return tc_send(t, msg);
+}
+
+/* Deletes the root qdisc only if it is ours: the kernel compares the
+ * handle and refuses any other. */
+static int
+tc_qdisc_del(struct tc *t, int ifindex)
+{
+	return tc_send(t, tc_msg(RTM_DELQDISC, 0, ifindex, TC_H_ROOT,
+	    TC_QDISC, 0, NULL));
+}
+
+/*
+ * One cgroup classifier per interface, shared: for every protocol, IPv6
+ * and ARP too.  An empty TCA_OPTIONS, as the kernel wants it.
+ */
+static int
+tc_filter_add(struct tc *t, int ifindex)
+{
+	struct nl_msg	*msg;
+	struct nlattr	*opts;
+
+	msg = tc_msg(RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex,
+	    TC_QDISC, TC_FILTER_HANDLE,
+	    TC_H_MAKE(TC_FILTER_PRIO << 16, htons(ETH_P_ALL)), "cgroup");
+	if (msg == NULL)
+		return -NLE_NOMEM;
+	if ((opts = nla_nest_start(msg, TCA_OPTIONS)) == NULL) {
+		nlmsg_free(msg);
+		return -NLE_NOMEM;
+	}
+	nla_nest_end(msg, opts);
+	return tc_send(t, msg);
+}
+
+static uint32_t
+tc_burst(uint64_t rate)
+{
+	uint64_t	b = rate / 100;
+
+	if (b < TC_BURST_MIN)
+		b = TC_BURST_MIN;
+	if (b > rate * TC_BURST_SEC)
+		b = rate * TC_BURST_SEC;
+	return b > UINT32_MAX / 2 ? UINT32_MAX / 2 : b;
+}
+
+/* Add (NLM_F_CREATE | NLM_F_EXCL) or change (0) class abc:minor. */
+static int
+tc_class_set(struct tc *t, int i, uint32_t minor, uint64_t rate, int flags)
+{
+	struct rtnl_class	*c;
+	int			 err;
+
+	if ((c = rtnl_class_alloc()) == NULL)
+		return -NLE_NOMEM;
+	rtnl_tc_set_ifindex(TC_CAST(c), t->ifindex[i]);
+	rtnl_tc_set_mtu(TC_CAST(c), t->mtu[i]);
+	rtnl_tc_set_parent(TC_CAST(c), TC_QDISC);
+	rtnl_tc_set_handle(TC_CAST(c), TC_HANDLE(TC_MAJOR, minor));
+	if ((err = rtnl_tc_set_kind(TC_CAST(c), "htb")) == 0 &&
+	    (err = rtnl_htb_set_rate64(c, rate)) == 0 &&
+	    (err = rtnl_htb_set_ceil64(c, rate)) == 0 &&
+	    (err = rtnl_htb_set_rbuffer(c, tc_burst(rate))) == 0 &&
+	    (err = rtnl_htb_set_cbuffer(c, tc_burst(rate))) == 0 &&
+	    (err = rtnl_htb_set_quantum(c, TC_QUANTUM)) == 0)
+		err = rtnl_class_add(t->sk, c, flags);
+	rtnl_class_put(c);
+	return err;
+}
+
+static int
+tc_class_del(struct tc *t, int ifindex, uint32_t minor)
+{
+	return tc_send(t, tc_msg(RTM_DELTCLASS, 0, ifindex, TC_QDISC,
+	    TC_HANDLE(TC_MAJOR, minor), 0, NULL));
+}
+
+/* How many classes our qdisc on this interface still has; -1 unknown. */
+static int
+tc_nclasses(struct tc *t, int ifindex)
+{
+	struct nl_cache		*cache;
+	struct nl_object	*o;
+	int			 n = 0;
+
+	if (rtnl_class_alloc_cache(t->sk, ifindex, &cache) < 0)
+		return -1;
+	for (o = nl_cache_get_first(cache); o != NULL;
+	    o = nl_cache_get_next(o))
+		if (TC_H_MAJ(rtnl_tc_get_handle(TC_CAST(o))) == TC_QDISC)
+			n++;
+	nl_cache_free(cache);
+	return n;
+}
+
+/*
+ * Is the root qdisc of this interface ours to use?  1: ours already
+ * (another run made it), 2: a kernel default we may replace, 0: someone
+ * configured it.
+ */
+static int
+tc_root_kind(struct nl_cache *qdiscs, int ifindex, char *what, size_t len)
+{
+	struct rtnl_qdisc	*q;
+	uint32_t		 h;
+	const char		*kind;
+	int			 r;
+
+	if ((q = rtnl_qdisc_get_by_parent(qdiscs, ifindex, TC_H_ROOT)) ==
+	    NULL)
+		return 2;
+	h = rtnl_tc_get_handle(TC_CAST(q));
+	kind = rtnl_tc_get_kind(TC_CAST(q));
+	if (kind == NULL)
+		kind = "?";
+	snprintf(what, len, "%s %x:", kind, TC_H_MAJ(h) >> 16);
+	if (h == 0)
+		r = 2;
+	else
+		r = h == TC_QDISC && strcmp(kind, "htb") == 0;
+	rtnl_qdisc_put(q);
+	return r;
+}
+
+/* Remove our qdisc from an interface where no run has a class left. */
+static void
+tc_unshape(struct tc *t, int ifindex, const char *name)
+{
+	int	err;
+
+	if (tc_nclasses(t, ifindex) != 0)
+		return;
+	if ((err = tc_qdisc_del(t, ifindex)) < 0) {
+		if (err != -NLE_OBJ_NOTFOUND && err != -NLE_INVAL)
+			log_warnx("tc: removing the qdisc of %s: %s", name,
+			    nl_geterror(err));
+		return;
+	}
+	log_info("tc: removed the shared qdisc abc: from %s", name);
+}
+
+/* Our qdisc and the classifier on one interface; 0, or a libnl error. */
+static int
+tc_shape_one(struct tc *t, struct rtnl_link *l, int kind)
+{
+	int	ifindex = rtnl_link_get_ifindex(l), err, made = 0;
+
+	if (kind == 2) {
+		if ((err = tc_qdisc_add(t, ifindex)) < 0 && err != -NLE_EXIST)
+			return err;
+		made = err == 0;
+	}
+	if (t->no_classifier)
+		return 0;
+	if ((err = tc_filter_add(t, ifindex)) < 0 && err != -NLE_EXIST) {
+		if (made)
+			tc_unshape(t, ifindex, rtnl_link_get_name(l));
+		return err;
+	}
+	return 0;
+}
+
+/*
+ * Put our qdisc and classifier on every interface that is up and may
+ * have them; fills t->ifindex.  The count, or TC_ENOCLS when the kernel
+ * has no cgroup classifier, or -1.
+ */
+static int
+tc_shape(struct tc *t)
+{
+	struct nl_cache		*links, *qdiscs;
+	struct nl_object	*o;
+	struct rtnl_link	*l;
+	char			 what[64];
+	int			 kind, err, ret = 0;
+
+	t->nif = 0;
+	if (rtnl_link_alloc_cache(t->sk, AF_UNSPEC, &links) < 0)
+		return -1;
+	if (rtnl_qdisc_alloc_cache(t->sk, &qdiscs) < 0) {
+		nl_cache_free(links);
+		return -1;
+	}
+	for (o = nl_cache_get_first(links); o != NULL && ret == 0;
+	    o = nl_cache_get_next(o)) {
+		l = (struct rtnl_link *)o;
+		if (!(rtnl_link_get_flags(l) & IFF_UP))
+			continue;
+		if ((kind = tc_root_kind(qdiscs, rtnl_link_get_ifindex(l),
+		    what, sizeof(what))) == 0) {
+			log_info("tc: %s keeps its root qdisc %s, not shaped",
+			    rtnl_link_get_name(l), what);
+			continue;
+		}
+		if (t->nif == TC_IF_MAX) {
+			log_warnx("tc: more than %d interfaces, %s not shaped",
+			    TC_IF_MAX, rtnl_link_get_name(l));
+			continue;
+		}
+		if ((err = tc_shape_one(t, l, kind)) == -NLE_OBJ_NOTFOUND)
+			ret = TC_ENOCLS;
+		else if (err < 0) {
+			log_warnx("tc: shaping %s: %s", rtnl_link_get_name(l),
+			    nl_geterror(err));
+			continue;
+		} else {
+			t->ifindex[t->nif] = rtnl_link_get_ifindex(l);
+			t->mtu[t->nif] = rtnl_link_get_mtu(l);
+			strlcpy(t->ifname[t->nif], rtnl_link_get_name(l),
+			    sizeof(t->ifname[0]));
+			t->nif++;
+		}
+	}
+	nl_cache_free(qdiscs);
+	nl_cache_free(links);
+	return ret == 0 ? t->nif : ret;
+}
+
+/* Take minor on every shaped interface, or none: 1 taken, 0 in use
+ * somewhere, -1 failed. */
+static int
+tc_take(struct tc *t, uint32_t minor, uint64_t rate)
+{
+	int	i, j, err;
+
+	for (i = 0; i < t->nif; i++) {
+		err = tc_class_set(t, i, minor, rate,
+		    NLM_F_CREATE | NLM_F_EXCL);
+		if (err == 0)
+			continue;
+		for (j = 0; j < i; j++)
+			tc_class_del(t, t->ifindex[j], minor);
+		if (err == -NLE_EXIST)
+			return 0;
+		log_warnx("tc: class abc:%x on %s: %s", minor, t->ifname[i],
+		    nl_geterror(err));
+		return -1;
+	}
+	return 1;
+}
+
+static void
+tc_unshape_all(struct tc *t)
+{
+	int	i;
+
+	for (i = 0; i < t->nif; i++)
+		tc_unshape(t, t->ifindex[i], t->ifname[i]);
+	t->nif = 0;
+}
+
+/*
+ * Shape the host and reserve a class of our own at this rate (bytes per
+ * second).  0 with t->minor set; TC_ENOCLS, TC_ENOIF or -1 with nothing
+ * of ours left behind.
+ */
+int
+tc_reserve(struct tc *t, uint64_t rate)
+{
+	uint32_t	minor;
+	int		n, r;
+
+	if ((n = tc_shape(t)) < 0 || n == 0) {
+		tc_unshape_all(t);
+		return n == 0 ? TC_ENOIF : n;
+	}
+	for (minor = TC_MINOR_FIRST; minor <= TC_MINOR_LAST; minor++) {
+		if ((r = tc_take(t, minor, rate)) == 0)
+			continue;
+		if (r == -1)
+			break;
+		t->minor = minor;
+		for (n = 0; n < t->nif; n++)
+			log_info("tc: class abc:%x on %s", minor,
+			    t->ifname[n]);
+		return 0;
+	}
+	if (minor > TC_MINOR_LAST)
+		log_warnx("tc: every class id of abc: is in use");
+	tc_unshape_all(t);
+	return -1;
+}
+
+/* A new rate for our class on every interface it is on. */
+int
+tc_rate(struct tc *t, uint64_t rate)
+{
+	int	i, err, ret = 0;
+
+	for (i = 0; i < t->nif; i++)
+		if ((err = tc_class_set(t, i, t->minor, rate, 0)) < 0) {
+			log_warnx("tc: rate of abc:%x on %s: %s", t->minor,
+			    t->ifname[i], nl_geterror(err));
+			ret = -1;
+		}
+	return ret;
+}
+
+/*
+ * Remove class abc:minor wherever it is, and our qdisc from every
+ * interface where no class is left in it.  Also for a dead run's class,
+ * so it walks every interface, not only those recorded.
+ */
+void
+tc_release(struct tc *t, uint32_t minor)
+{
+	struct nl_cache		*links;
+	struct nl_object	*o;
+	struct rtnl_link	*l;
+	int			 err;
+
+	if (rtnl_link_alloc_cache(t->sk, AF_UNSPEC, &links) < 0) {
+		log_warnx("tc: cannot list the interfaces");
+		return;
+	}
+	for (o = nl_cache_get_first(links); o != NULL;
+	    o = nl_cache_get_next(o)) {
+		l = (struct rtnl_link *)o;
+		if (minor != 0 && (err = tc_class_del(t,
+		    rtnl_link_get_ifindex(l), minor)) < 0 &&
+		    err != -NLE_OBJ_NOTFOUND && err != -NLE_INVAL)
+			log_warnx("tc: removing class abc:%x from %s: %s",
+			    minor, rtnl_link_get_name(l), nl_geterror(err));
+		tc_unshape(t, rtnl_link_get_ifindex(l), rtnl_link_get_name(l));
+	}
+	nl_cache_free(links);
+	if (minor == t->minor)
+		t->minor = 0;
+	t->nif = 0;
+}
