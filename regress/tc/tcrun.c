@@ -3,6 +3,7 @@
  * the tests start many of these at once in a network namespace.
  *
  *   tcrun [-n] [-b BARRIER] -l LOCKDIR RATE
+ *   tcrun -r MINOR -l LOCKDIR      what the cleanup of a dead run does
  *
  * Waits on the FIFO BARRIER if given (opening it blocks until the test
  * opens the other end: all start at once), takes the host lock in
@@ -54,18 +55,20 @@ main(int argc, char *argv[])
 {
 	struct tc	 t;
 	const char	*barrier = NULL, *lockdir = NULL;
+	uint32_t	 dead = 0;
 	int		 ch, lockfd, dirfd, r;
 
 	memset(&t, 0, sizeof(t));
 	log_init(1, 0);
-	while ((ch = getopt(argc, argv, "nb:l:")) != -1)
+	while ((ch = getopt(argc, argv, "nb:l:r:")) != -1)
 		switch (ch) {
+		case 'r': dead = strtoul(optarg, NULL, 16); break;
 		case 'n': t.no_classifier = 1; break;
 		case 'b': barrier = optarg; break;
 		case 'l': lockdir = optarg; break;
 		default: exit(1);
 		}
-	if (optind + 1 != argc || lockdir == NULL)
+	if ((dead == 0 && optind + 1 != argc) || lockdir == NULL)
 		fatalx("usage: tcrun [-n] [-b fifo] -l lockdir rate");
 	if ((dirfd = open(lockdir, O_RDONLY | O_DIRECTORY)) == -1)
 		fatal("%s", lockdir);
@@ -75,6 +78,10 @@ main(int argc, char *argv[])
 		fatalx("tc_open");
 	if ((lockfd = net_lock(dirfd)) == -1)
 		exit(1);
+	if (dead != 0) {
+		tc_release(&t, dead);
+		return 0;
+	}
 	r = tc_reserve(&t, strtoull(argv[optind], NULL, 10));
 	net_unlock(lockfd);
 	if (r != 0)
