@@ -143,3 +143,35 @@ log_pids() {
 	sed -n 's/.*priv pid \([0-9]*\), monitor pid \([0-9]*\).*/\1 \2/p' \
 	    "$1" | head -n 1
 }
+
+# run_procs: the processes, of any user, with this test's tree ($T) in
+# their argv, as their working directory or behind an open descriptor,
+# "PID ARGV" a line: what a run must not leave behind.  The shell of the
+# test and its subshells are not counted (nor grep and find, gone by
+# the time a pid is looked at again).
+run_procs() {
+	local p
+	{
+		grep -laF "$T" /proc/[0-9]*/cmdline
+		find /proc/[0-9]*/cwd /proc/[0-9]*/fd -maxdepth 1 \
+		    \( -lname "$T" -o -lname "$T/*" \)
+	} 2>/dev/null | cut -d/ -f3 | sort -un | while read -r p; do
+		[ "$p" = $$ ] || [ "$p" = "$BASHPID" ] && continue
+		[ -d "/proc/$p" ] || continue
+		echo "$p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
+	done
+}
+
+# no_procs_left DESC: ok once run_procs is empty (10 s at most).
+no_procs_left() {
+	local left
+	for _ in $(seq 100); do
+		left=$(run_procs)
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	if [ -z "$left" ]; then ok "$1: no process of the run is left"; else
+		notok "$1: no process of the run is left"
+		printf '%s\n' "$left" | head -n 10 | sed 's/^/# /'
+	fi
+}

@@ -8,9 +8,28 @@
 # Like systemd, a unit that exits 0 with RemainAfterExit stays loaded
 # with MainPID=0, one that fails stays "failed" until reset-failed, and
 # a name in use is refused.
+# With V2VW_FAKE_RECORD=FILE in its environment (priv gives its children
+# a built one: set it in the wrapper script that execs this), each call
+# appends one line to FILE: the tool, the verb, and the kernel's view of
+# this process, which is the one priv forked: its parent, uids, the
+# capability sets and NoNewPrivs from /proc, and the securebits (which
+# /proc does not show; regress/tools/securebits, run from here, inherits
+# them).
 set -u
 D=$1 tool=$2
 shift 2
+
+record() {
+	{
+		printf 'tool=%s verb=%s pid=%s' "$tool" "$1" "$$"
+		awk 'BEGIN { split("PPid Uid Gid CapInh CapPrm CapEff CapBnd CapAmb NoNewPrivs", w) }
+		    { f[$1] = $2; for (i = 3; i <= NF; i++) f[$1] = f[$1] "," $i }
+		    END { for (i = 1; i in w; i++) printf " %s=%s", w[i], f[w[i] ":"] }' \
+		    "/proc/$$/status"
+		printf ' securebits=%s\n' "$("$(dirname "$0")/../tools/securebits" | cut -d' ' -f1)"
+	} >>"$V2VW_FAKE_RECORD"
+}
+[ -z "${V2VW_FAKE_RECORD:-}" ] || record "${1:--}"
 
 run() {
 	local unit= uid= gid= remain=no

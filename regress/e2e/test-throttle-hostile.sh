@@ -1,0 +1,152 @@
+#!/bin/bash
+# The throttling file against a running unit-mode conversion (the fake
+# systemd, so that limits are applied and shown in the state), beyond
+# what regress/monitor/test-throttle-file.sh covers (a valid file, a bad
+# value, not JSON, a symlink, a FIFO, a 100 kB file):
+#  - invalid UTF-8 in a value, in a key, in an unknown key beside a valid
+#    limit, an overlong form, an escaped lone surrogate: the whole file
+#    rejected with a warning, no limit from it applied;
+#  - a 100 MiB file: rejected without being read (the monitor's peak
+#    RSS, VmHWM, stays small);
+#  - the file rewritten 1000 times a second for 3 seconds, in place and
+#    by rename: the state is valid UTF-8 JSON at every read, the last
+#    valid limit is what it shows, and the run ends normally.
+# regress/tools/statecheck reads every version of the state from the
+# start to "finished".
+. "$(dirname "$0")/../lib.sh"
+
+is_root && ensure_vdsm
+new_env
+mkdir -m 777 "$T/sd"	# the supervisor may write as the conversion user
+for t in systemd-run systemctl; do
+	printf '#!/bin/sh\nexec bash %q %q %s "$@"\n' "$TOP/regress/fake/fake-systemd.sh" \
+	    "$T/sd" "$t" >"$T/$t"
+	chmod 755 "$T/$t"
+done
+export V2V_WRAPPER_SYSTEMD_RUN=$T/systemd-run V2V_WRAPPER_SYSTEMCTL=$T/systemctl
+fake --replay "$FIX/v2v/a-plain-local-pipe.out" --hold-at "Copying disk" --go "$T/go"
+
+NOT_JSON='{"message":"throttling file: not a JSON object","type":"warning"}'
+BAD_NET='{"message":"throttling file: network: expected bytes per second from 1 up, or unlimited","type":"warning"}'
+TOO_BIG='{"message":"throttling file: larger than 65536 bytes, ignored","type":"warning"}'
+
+snapshot "$T/snap.before"
+"$WRAPPER" >"$T/out" 2>"$T/err" <<<'{"vm_name":"g","transport_method":"vddk","vmware_uri":"esx://h",
+ "vmware_fingerprint":"AA","vmware_password":"p","export_domain":"'$T'/ed",
+ "source_disks":["[ds] g/g.vmdk"],"throttling":{"cpu":"30%"}}'
+eq "started daemonized" $? 0
+STATE=$(jq -r .state_file "$T/out") THR=$(jq -r .throttling_file "$T/out")
+WLOG=$(jq -r .wrapper_log "$T/out")
+read -r PRIV MON <<<"$(log_pids "$WLOG")"
+"$TOP/regress/tools/statecheck" "$STATE" 300 "$T/sc.ready" >"$T/sc.out" &
+SC=$!
+for _ in $(seq 200); do [ -e "$T/sc.ready" ] && break; sleep 0.01; done
+check "started" "$WAITSTATE" "$STATE" 10 started
+
+# until JQ-FILTER on the state gives WANT (10 s at most).
+until_state() {
+	local end=$((SECONDS + 10))
+	while [ $SECONDS -lt $end ]; do
+		[ "$(jget "$STATE" "$1")" = "$2" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+wait_gone() {
+	local end=$((SECONDS + 10))
+	while [ -e "$1" ] || [ -L "$1" ]; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.02
+	done
+}
+# put FILE: into place as the throttling file, atomically.
+put() { mv -T "$1" "$THR"; }
+utf8_json() { iconv -f UTF-8 -t UTF-8 "$STATE" >/dev/null && jq -e . "$STATE" >/dev/null; }
+
+check "the input's limit is applied" until_state .throttling.cpu '"30%"'
+
+# Invalid UTF-8.  Between cases a file with a bad network value sets
+# another warning, so that each case's own warning is seen arriving.
+n=0
+for bytes in '{"cpu": "5\xff%%"}' '{"c\xc3\x28pu": "50%%"}' \
+    '{"cpu": "60%%", "\xed\xa0\x80": 1}' '{"cpu": "6\xc0\xb0%%"}' \
+    '{"cpu": "\\ud800"}'; do
+	n=$((n + 1))
+	printf '{"network": "1x"}' >"$T/sep" && put "$T/sep"
+	until_state .last_message "$BAD_NET" || note "utf-8 case $n: no separator"
+	printf "$bytes" >"$T/bad$n"
+	d="invalid UTF-8 $n ($(od -An -c "$T/bad$n" | tr -s ' \n' ' '))"
+	put "$T/bad$n"
+	check "$d: rejected, last_message" until_state .last_message "$NOT_JSON"
+	check "$d: removed" wait_gone "$THR"
+	eq "$d: no limit from it" "$(jget "$STATE" .throttling)" '{"cpu":"30%","network":null}'
+	check "$d: the state is valid UTF-8 JSON" utf8_json
+done
+check "invalid UTF-8: the wrapper log is valid UTF-8" iconv -f UTF-8 -t UTF-8 "$WLOG" -o /dev/null
+
+# 100 MiB, a valid object if it were read: refused on its size.
+HWM0=$(proc_field "$MON" VmHWM | awk '{print $1}')
+{
+	printf '{"cpu": "90%%"'
+	head -c $((100 * 1024 * 1024)) /dev/zero | tr '\0' ' '
+	printf '}'
+} >"$T/big"
+eq "100 MiB: the file is that big" "$(stat -c %s "$T/big")" $((100 * 1024 * 1024 + 14))
+put "$T/big"
+check "100 MiB: rejected, last_message" until_state .last_message "$TOO_BIG"
+check "100 MiB: removed" wait_gone "$THR"
+eq "100 MiB: no limit from it" "$(jget "$STATE" .throttling.cpu)" '"30%"'
+HWM1=$(proc_field "$MON" VmHWM | awk '{print $1}')
+note "monitor VmHWM ${HWM0:-?} kB before, ${HWM1:-?} kB after"
+if [ -n "${ASAN_OPTIONS:-}" ]; then
+	# ASan's shadow and quarantine weigh more than the monitor itself.
+	check "100 MiB: the monitor's peak RSS grew by less than 4 MiB (ASan)" \
+	    test -n "$HWM1" -a $((${HWM1:-99999999} - ${HWM0:-0})) -lt 4096
+else
+	check "100 MiB: the monitor's peak RSS stays under 16 MiB (${HWM1:-?} kB)" \
+	    test -n "$HWM1" -a "${HWM1:-99999999}" -lt 16384
+fi
+
+# The storm.  Its last write asks for 100 %; then one more file, by
+# rename, with a new cpu limit and a bad network value: its limit is the
+# last valid one and its warning the last message.
+#
+# KNOWN BUG (reported, not fixed here: monitor/ and priv/ are not ours):
+# the monitor sends priv one request per file it reads (about 3000 here)
+# and priv runs one systemctl set-property for each, in order, about 10 ms
+# apiece: the last limit is applied tens of seconds late (or never, if
+# the run ends first, and the final state shows a stale one), and priv
+# notices the end of virt-v2v only after the backlog.  Those checks are
+# known_bug: "skip ... KNOWN BUG" while it fails, "ok" once it is fixed
+# (then make them plain checks).
+known_bug() {
+	local d=$1; shift
+	if "$@"; then ok "$d"; else skip "KNOWN BUG: $d"; fi
+}
+"$TOP/regress/tools/throttlestorm" "$THR" 1000 3 >"$T/storm.out"
+eq "storm: 3000 writes" "$(cut -d' ' -f1,2 "$T/storm.out")" "writes 3000"
+printf '{"cpu": "77%%", "network": "1x"}' >"$T/last" && put "$T/last"
+check "storm: the last file was taken" wait_gone "$THR"
+check "storm: its warning is the last message" until_state .last_message "$BAD_NET"
+known_bug "storm: the last valid limit is shown within 10 s" until_state .throttling.cpu '"77%"'
+note "storm: $(cat "$T/storm.out"); $(grep -c 'throttling file read' "$WLOG") files read, priv answered $(grep -c 'cpu limit now' "$WLOG") so far"
+check "storm: the monitor is still there" test -d "/proc/$MON"
+check "storm: priv is still there" test -d "/proc/$PRIV"
+
+touch "$T/go"
+T0=$(date +%s%N)
+check "finished" "$WAITSTATE" "$STATE" 120 finished >/dev/null
+MS=$((($(date +%s%N) - T0) / 1000000))
+known_bug "finished within 5 s of virt-v2v's release (${MS} ms)" test "$MS" -le 5000
+eq "finished normally: return_code, failed" "$(jget "$STATE" '[.return_code,has("failed")]')" '[0,false]'
+eq "finished: progress" "$(jget "$STATE" '.disks[0].progress')" 100
+eq "finished: last_message" "$(jget "$STATE" .last_message)" "$BAD_NET"
+eq "finished: no network limit" "$(jget "$STATE" .throttling.network)" null
+known_bug "finished: the last valid limit ($(jget "$STATE" .throttling.cpu))" \
+    test "$(jget "$STATE" .throttling.cpu)" = '"77%"'
+wait "$SC"
+eq "every version of the state was valid UTF-8 JSON" $? 0
+sed 's/^/# statecheck: /' "$T/sc.out"
+no_procs_left "throttling file"
+check "the storm's temporary name is gone" test ! -e "$THR.storm-tmp"
+clean_after "throttling file" "$T/snap.before"
