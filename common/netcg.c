@@ -10,11 +10,12 @@
 #include "common/netcg.h"
 
 /*
- * rmdir ROOT/v2v-conversion/TAG, then v2v-conversion itself unless
- * another run still has a cgroup in it.  Closes the descriptors given.
+ * rmdir v2v-conversion/TAG and close the descriptors given.
+ * v2v-conversion itself stays: the hierarchy's root is 0555, and only
+ * the parent, with CAP_DAC_OVERRIDE, may make or remove entries in it.
  */
 void
-netcg_remove(int rootfd, int parentfd, int cgfd, const char *tag)
+netcg_remove(int parentfd, int cgfd, const char *tag)
 {
 	if (cgfd != -1)
 		close(cgfd);
@@ -24,11 +25,5 @@ netcg_remove(int rootfd, int parentfd, int cgfd, const char *tag)
 		    errno != ENOENT)
 			log_warn("removing net_cls cgroup %s", tag);
 		close(parentfd);
-	}
-	if (rootfd != -1) {
-		if (unlinkat(rootfd, NETCG_DIR, AT_REMOVEDIR) == -1 &&
-		    errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY)
-			log_warn("removing net_cls cgroup %s", NETCG_DIR);
-		close(rootfd);
 	}
 }

@@ -6,6 +6,6 @@
 
 #define NETCG_DIR	"v2v-conversion"
 
-void	netcg_remove(int, int, int, const char *);
+void	netcg_remove(int, int, const char *);
 
 #endif

@@ -42,7 +42,7 @@ init_run(struct run *r)
 	r->privdirfd = r->mrlogfd = -1;
 	r->lockfd = r->v2vlogfd = r->v2vlogrfd = r->mrlogrfd = -1;
 	r->logfd = -1;
-	r->netrootfd = r->netparentfd = r->netcgfd = -1;
+	r->netparentfd = r->netcgfd = -1;
 	r->agent_pid = -1;
 	r->root = geteuid() == 0;
 }

@@ -57,15 +57,18 @@ static int
 netcg_mkdir(int dirfd, const char *name, int excl)
 {
 	struct stat	sb;
-	int		fd;
+	int		fd, made;
 
-	if (mkdirat(dirfd, name, 0755) == -1 && (excl || errno != EEXIST))
+	made = mkdirat(dirfd, name, 0755) == 0;
+	if (!made && (excl || errno != EEXIST))
 		return -1;
 	if ((fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) == -1)
 		return -1;
 	if (fstat(fd, &sb) == -1 || sb.st_uid != 0 ||
-	    (sb.st_mode & (S_IWGRP | S_IWOTH))) {
+	    (sb.st_mode & (S_IWGRP | S_IWOTH)) ||
+	    /* Our umask is 077: others may read it, as any cgroup. */
+	    (made && fchmod(fd, 0755) == -1)) {
 		close(fd);
 		errno = EPERM;
 		return -1;
@@ -81,30 +84,23 @@ netcg_mkdir(int dirfd, const char *name, int excl)
 void
 netcg_prepare(const struct conf *cf, struct run *r)
 {
-	int	rootfd, i;
+	int	rootfd;
 
 	r->netwhy = !r->root ? LIMIT_WHY_NOTROOT :
 	    !cf->daemonize ? LIMIT_WHY_FOREGROUND : 0;
 	if (r->netwhy != 0 || (rootfd = netcg_root(r, &r->netwhy)) == -1)
 		return;
 	r->netwhy = LIMIT_WHY_CGROUP;
-	/* Another run's priv may remove an empty v2v-conversion between
-	 * our two mkdirs: try again. */
-	for (i = 0; i < 3 && r->netcgfd == -1; i++) {
-		if ((r->netparentfd = netcg_mkdir(rootfd, NETCG_DIR, 0)) == -1)
-			continue;
-		if ((r->netcgfd = netcg_mkdir(r->netparentfd, r->tag, 1)) ==
-		    -1) {
-			close(r->netparentfd);
-			r->netparentfd = -1;
-		}
+	if ((r->netparentfd = netcg_mkdir(rootfd, NETCG_DIR, 0)) != -1 &&
+	    (r->netcgfd = netcg_mkdir(r->netparentfd, r->tag, 1)) == -1) {
+		close(r->netparentfd);
+		r->netparentfd = -1;
 	}
+	close(rootfd);
 	if (r->netcgfd == -1) {
 		log_warn("net_cls cgroup %s/%s", NETCG_DIR, r->tag);
-		close(rootfd);
 		return;
 	}
-	r->netrootfd = rootfd;
 	r->netwhy = 0;
 	/* In a unit, virt-v2v joins as the conversion user. */
 	if (fchownat(r->netcgfd, "cgroup.procs", r->conv_uid, -1, 0) == -1 ||
@@ -120,8 +116,8 @@ netcg_prepare(const struct conf *cf, struct run *r)
 void
 netcg_undo(struct run *r)
 {
-	netcg_remove(r->netrootfd, r->netparentfd, r->netcgfd, r->tag);
-	r->netrootfd = r->netparentfd = r->netcgfd = -1;
+	netcg_remove(r->netparentfd, r->netcgfd, r->tag);
+	r->netparentfd = r->netcgfd = -1;
 	r->netprocs[0] = '\0';
 }
 

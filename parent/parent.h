@@ -89,7 +89,7 @@ struct run {
 	char		 scope[128];	/* ours, the unit BindsTo= it */
 	char		**unit_argv;
 	/* the net_cls cgroup, or why network throttling is unavailable */
-	int		 netrootfd, netparentfd, netcgfd;
+	int		 netparentfd, netcgfd;
 	int		 netwhy;		/* enum limit_why */
 	char		 netprocs[PATH_MAX];	/* its cgroup.procs */
 };

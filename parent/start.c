@@ -156,7 +156,6 @@ start(const struct conf *cf, struct run *r, int readyfd)
 	pc.cpu = cf->throttling.cpu;
 	pc.has_net = cf->throttling.has_net;
 	pc.net = cf->throttling.net;
-	pc.netrootfd = r->netrootfd;
 	pc.netparentfd = r->netparentfd;
 	pc.netcgfd = r->netcgfd;
 	pc.netwhy = r->netwhy;

@@ -86,7 +86,7 @@ check_iso(const struct conf *cf, struct run *r, char *err, size_t errlen)
 /*
  * A daemonized run goes into a transient systemd unit where systemd
  * runs (or where V2V_WRAPPER_SYSTEMD_RUN names a stand-in); without it,
- * virt-v2v is a direct child and throttling is unavailable.
+ * virt-v2v is a direct child and CPU throttling is unavailable.
  */
 static void
 check_systemd(const struct conf *cf, struct run *r)
@@ -101,7 +101,7 @@ check_systemd(const struct conf *cf, struct run *r)
 		return;
 	}
 	add_warning(r, "no running systemd: virt-v2v runs as a direct "
-	    "child and throttling is unavailable");
+	    "child and cpu throttling is unavailable");
 }
 
 int

@@ -20,18 +20,21 @@
 #include "common/wrapper.h"
 #include "priv/priv.h"
 
-#define NET_LOCK_NAME	"tc.lock"
 #define NET_LOCK_MS	10000
 
-/* The host lock, in the wrapper's base run directory; -1 if not had. */
+/*
+ * The host lock: a flock on the wrapper's base run directory itself, so
+ * that no lock file is left behind.  A new open, as a flock belongs to
+ * an open file description.  -1 if not had.
+ */
 int
 net_lock(int basefd)
 {
 	struct timespec	ts = { 0, 10 * 1000000L };
 	int		fd, i;
 
-	if ((fd = openat(basefd, NET_LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) == -1) {
+	if ((fd = openat(basefd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1) {
 		log_warn("tc lock");
 		return -1;
 	}
@@ -162,6 +165,6 @@ net_release(struct privconf *pc)
 			    pc->tc.minor);
 	}
 	tc_close(&pc->tc);
-	netcg_remove(pc->netrootfd, pc->netparentfd, pc->netcgfd, pc->tag);
-	pc->netrootfd = pc->netparentfd = pc->netcgfd = -1;
+	netcg_remove(pc->netparentfd, pc->netcgfd, pc->tag);
+	pc->netparentfd = pc->netcgfd = -1;
 }

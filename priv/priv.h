@@ -66,7 +66,7 @@ struct privconf {
 	char		**unit_argv;		/* systemd-run ... */
 	const char	 *systemctl;
 	/* network limits: the run's net_cls cgroup and its tc class */
-	int		  netrootfd, netparentfd, netcgfd;
+	int		  netparentfd, netcgfd;
 	int		  netwhy;	/* unavailable (enum limit_why), or 0 */
 	const char	 *tag;
 	struct tc	  tc;

@@ -147,7 +147,7 @@ run_case() {
 	if [ "$mode" = daemon ] && [ ! -d /run/systemd/system ]; then
 		eq "daemon without systemd: a warning says what that means" \
 		    "$(jget "$STATE" .last_message)" \
-		    '{"message":"no running systemd: virt-v2v runs as a direct child and throttling is unavailable","type":"warning"}'
+		    '{"message":"no running systemd: virt-v2v runs as a direct child and cpu throttling is unavailable","type":"warning"}'
 	fi
 	check "$mode: virt-v2v log is the conversion user's" \
 	    test "$(stat -c %u "$(jq -r .v2v_log "$out")")" = "$CONV_UID"

@@ -1,0 +1,151 @@
+#!/bin/bash
+# Network throttling through the whole wrapper, run inside a network
+# namespace of this test with a net_cls hierarchy mounted under a cgroup
+# root of its own (V2V_WRAPPER_CGROUP_ROOT): the run's cgroup with
+# virt-v2v in it, the limit applied (where the kernel has cls_cgroup) or
+# answered unavailable with the reason (where it has not), and nothing
+# left afterwards: no class, no qdisc, no cgroup.  Then the hosts where
+# it cannot work: no net_cls mounted, cgroup v2 only, the foreground.
+. "$(dirname "$0")/../lib.sh"
+
+if ! is_root; then
+	skip "network throttling through the wrapper: needs root"
+	exit 0
+fi
+ensure_vdsm
+NS=v2vw-net-$$
+new_env
+teardown() {
+	umount "$T/cg/net_cls" "$T/cg2" 2>/dev/null
+	ip netns del "$NS" 2>/dev/null
+	cleanup_env
+}
+trap teardown EXIT
+ip netns add "$NS" || exit 1
+ip -n "$NS" link set dev lo up
+ip -n "$NS" link add name v2vn0 type veth peer name v2vn1
+ip -n "$NS" link set dev v2vn0 up
+ip -n "$NS" link set dev v2vn1 up
+mkdir -p "$T/cg/net_cls" "$T/nocg" "$T/cg2"
+mount -t cgroup -o net_cls v2vw-test "$T/cg/net_cls" || exit 1
+CG=$T/cg/net_cls/v2v-conversion
+
+IN='{"vm_name":"guest","transport_method":"ssh","ssh_key":'"$KEY"',
+ "export_domain":"'"$T"'/ed"'
+fake --replay "$FIX/v2v/a-plain-local-pipe.out" --hold-at "Copying disk" --go "$T/go"
+
+# run ROOT EXTRA-JSON: the wrapper in the namespace; sets STATE, THR.
+run() {
+	rm -f "$T/go"
+	V2V_WRAPPER_CGROUP_ROOT=$1 nsenter --net="/run/netns/$NS" "$WRAPPER" \
+	    >"$T/out" 2>"$T/err" <<<"$IN$2}" &
+	local w=$!
+	for _ in $(seq 100); do [ -s "$T/out" ] && break; sleep 0.05; done
+	STATE=$(jq -r .state_file "$T/out") THR=$(jq -r .throttling_file "$T/out")
+	TAG=$(basename "$(dirname "$STATE")" | sed 's/^v2v-import-//')
+	"$WAITSTATE" "$STATE" 10 started >/dev/null
+	wait "$w"
+}
+wait_msg() {
+	local end=$((SECONDS + 10))
+	while [ $SECONDS -lt $end ]; do
+		case "$(jget "$STATE" .last_message.message)" in *"$1"*) return 0 ;; esac
+		sleep 0.05
+	done
+	note "last_message: $(jget "$STATE" .last_message.message)"
+	return 1
+}
+wait_net() {
+	local end=$((SECONDS + 10))
+	while [ $SECONDS -lt $end ]; do
+		[ "$(jget "$STATE" .throttling.network)" = "\"$1\"" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+finish() {
+	touch "$T/go"
+	check "$1: finished" "$WAITSTATE" "$STATE" 20 finished
+	eq "$1: return_code 0" "$(jget "$STATE" .return_code)" 0
+}
+shaped() { tc -n "$NS" qdisc show | grep -c 'htb abc:'; }
+rate_on() { tc -n "$NS" class show dev "$1" classid "abc:$2" | grep -o 'rate [^ ]*'; }
+
+snapshot "$T/snap.before"
+
+# 1. net_cls mounted: the run's cgroup, virt-v2v in it, then the limit.
+run "$T/cg" ',"throttling":{"network":"1000000"}'
+V2V=$(jget "$STATE" .pid)
+check "the run's cgroup exists" test -d "$CG/$TAG"
+eq "it is root's, 0755" "$(stat -c '%U %a' "$CG/$TAG")" "root 755"
+eq "its cgroup.procs is the conversion user's (the v2v log's owner)" \
+    "$(stat -c %U "$CG/$TAG/cgroup.procs")" "$(stat -c %U "$(jq -r .v2v_log "$T/out")")"
+check "virt-v2v ($V2V) is in it" grep -qx "$V2V" "$CG/$TAG/cgroup.procs"
+if tc -n "$NS" qdisc add dev v2vn1 root handle ffff: htb 2>/dev/null &&
+    ! tc -n "$NS" filter add dev v2vn1 parent ffff: protocol all prio 1 handle 1: cgroup 2>/dev/null; then
+	HAVE_CLS=0
+else
+	HAVE_CLS=1
+fi
+tc -n "$NS" qdisc del dev v2vn1 root 2>/dev/null
+if [ $HAVE_CLS = 1 ]; then
+	check "the input's limit applied" wait_net 1000000
+	MINOR=$(($(cat "$CG/$TAG/net_cls.classid") & 0xffff))
+	eq "net_cls.classid names our class" "$(($(cat "$CG/$TAG/net_cls.classid") >> 16))" $((0xabc))
+	eq "the class has the rate on v2vn0" "$(rate_on v2vn0 "$(printf %x $MINOR)")" "rate 8Mbit"
+	eq "and on lo" "$(rate_on lo "$(printf %x $MINOR)")" "rate 8Mbit"
+	printf '{"network": "2000000"}' >"$THR"
+	check "a new limit from the throttling file" wait_net 2000000
+	eq "the class has the new rate" "$(rate_on v2vn0 "$(printf %x $MINOR)")" "rate 16Mbit"
+else
+	check "no cls_cgroup: answered with the reason" \
+	    wait_msg "network throttling is not available for this run: the kernel has no cgroup classifier (cls_cgroup)"
+	eq "a warning, not an error" "$(jget "$STATE" .last_message.type)" '"warning"'
+	eq "the limit is not shown as applied" "$(jget "$STATE" .throttling.network)" null
+	eq "nothing is left shaped in the namespace" "$(shaped)" 0
+	eq "no classid was written" "$(cat "$CG/$TAG/net_cls.classid")" 0
+	skip "the limit in a class and its change: this kernel has no cls_cgroup"
+fi
+finish "net_cls run"
+check "the run's cgroup is gone" test ! -e "$CG/$TAG"
+eq "v2v-conversion stays, empty (the hierarchy's root is 0555)" "$(find "$CG" -mindepth 1 -type d)" ""
+eq "no qdisc left in the namespace" "$(shaped)" 0
+eq "no class left on v2vn0" "$(tc -n "$NS" class show dev v2vn0)" ""
+no_procs_left "net_cls run"
+
+# 2. A run that needs no network limit still leaves nothing.
+run "$T/cg" ''
+check "no limit asked: the cgroup is there for one" test -d "$CG/$TAG"
+eq "no limit asked: the host is not shaped" "$(shaped)" 0
+finish "no limit"
+check "no limit: the cgroup is gone" test ! -e "$CG/$TAG"
+
+# 3. Hosts where it cannot work: named in last_message, the run goes on.
+run "$T/nocg" ',"throttling":{"network":"1000000"}'
+check "no net_cls mounted: the reason" wait_msg "no net_cls cgroup (v1) hierarchy is mounted"
+finish "no net_cls"
+if mount -t cgroup2 none "$T/cg2" 2>/dev/null; then
+	run "$T/cg2" ',"throttling":{"network":"1000000"}'
+	check "cgroup v2 only: the reason" wait_msg "the host has cgroup v2 only"
+	check "cgroup v2 only: no net_cls directory made" test ! -e "$T/cg2/net_cls"
+	finish "cgroup v2"
+	umount "$T/cg2"
+else
+	skip "cgroup v2 only: cannot mount cgroup2 here"
+fi
+FG='{"vm_name":"guest","transport_method":"ssh","ssh_key":'"$KEY"',"daemonize":false,
+ "export_domain":"'"$T"'/ed","throttling":{"network":"1000000"}}'
+touch "$T/go"
+V2V_WRAPPER_CGROUP_ROOT=$T/cg nsenter --net="/run/netns/$NS" "$WRAPPER" >"$T/out" 2>"$T/err" <<<"$FG"
+eq "foreground: the run succeeds" $? 0
+STATE=$(jq -r .state_file "$T/out")
+case "$(jget "$STATE" .last_message.message)" in
+*"network throttling is not available for this run: the wrapper runs in the foreground"*) ok "foreground: the reason" ;;
+*) notok "foreground: the reason"; note "$(jget "$STATE" .last_message)" ;;
+esac
+eq "foreground: no cgroup made" "$(find "$CG" -mindepth 1 -type d)" ""
+eq "nothing shaped at all" "$(shaped)" 0
+
+rmdir "$CG"
+umount "$T/cg/net_cls"
+clean_after "network throttling runs" "$T/snap.before"
