@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -176,4 +177,53 @@ agent_stop(struct run *r)
 		unlinkat(r->privdirfd, AGENT_DIR, AT_REMOVEDIR);
 		r->made_agentdir = 0;
 	}
+}
+
+/* Is PID an ssh-agent started with exactly "-D -a SOCK"? */
+static int
+agent_is(pid_t pid, const char *sock)
+{
+	char	path[64], buf[PATH_MAX + 64], *p, *end;
+	ssize_t	n;
+	int	fd, i;
+
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	end = buf + n;
+	/* argv[1..3] of agent_spawn(). */
+	for (p = buf, i = 0; p < end && i < 3; i++)
+		p += strlen(p) + 1;
+	return p < end && strcmp(p, sock) == 0 &&
+	    strcmp(buf + strlen(buf) + 1, "-D") == 0 && p + strlen(p) + 1 == end;
+}
+
+/*
+ * A dead run's ssh-agent, which still holds the key.  Its death signal
+ * does not reach it: ssh-agent is set-group-ID, and exec clears it.  The
+ * private directory's path in its argv names it.
+ */
+void
+agent_reap(const char *sock)
+{
+	struct dirent	*de;
+	DIR		*d;
+	pid_t		 pid;
+	char		*end;
+
+	if ((d = opendir("/proc")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		pid = strtol(de->d_name, &end, 10);
+		if (*end != '\0' || pid <= 1 || !agent_is(pid, sock))
+			continue;
+		log_info("cleanup: ssh-agent pid %ld of a dead run", (long)pid);
+		kill(pid, SIGKILL);
+	}
+	closedir(d);
 }

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,6 +25,7 @@
 #include "common/netcg.h"
 #include "common/wrapper.h"
 #include "parent/parent.h"
+#include "priv/priv.h"
 
 /* The net_cls hierarchy under the cgroup root, or -1 and why. */
 static int
@@ -138,4 +140,58 @@ netcg_join(const char *procs)
 		log_warn("joining the net_cls cgroup");
 	if (fd != -1)
 		close(fd);
+}
+
+/* A dead run's class, named by its cgroup's classid: gone, and the
+ * shared qdisc with it if no run has a class left. */
+static void
+netcg_reap_class(int basefd, int cgfd, const char *tag)
+{
+	struct tc	 t;
+	char		 buf[32];
+	unsigned long	 id;
+	ssize_t		 n;
+	int		 fd, lock;
+
+	if ((fd = openat(cgfd, "net_cls.classid", O_RDONLY | O_CLOEXEC)) ==
+	    -1)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	id = strtoul(buf, NULL, 10);
+	if ((id >> 16) != TC_MAJOR || (id & 0xffff) == 0)
+		return;
+	memset(&t, 0, sizeof(t));
+	if ((lock = net_lock(basefd)) == -1)
+		return;
+	if (tc_open(&t) == 0) {
+		log_info("cleanup: tc class abc:%lx of %s", id & 0xffff, tag);
+		tc_release(&t, id & 0xffff);
+		tc_close(&t);
+	}
+	net_unlock(lock);
+}
+
+/* What a dead run left of its network limit: its class and cgroup. */
+void
+netcg_reap(const struct env *e, int basefd, const char *tag)
+{
+	char	path[PATH_MAX];
+	int	parentfd, cgfd;
+
+	if (snprintf(path, sizeof(path), "%s/net_cls/%s", e->cgroup_root,
+	    NETCG_DIR) >= (int)sizeof(path) ||
+	    (parentfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return;
+	if ((cgfd = openat(parentfd, tag, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		close(parentfd);
+		return;
+	}
+	netcg_reap_class(basefd, cgfd, tag);
+	log_info("cleanup: net_cls cgroup %s", tag);
+	netcg_remove(parentfd, cgfd, tag);
 }

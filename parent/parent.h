@@ -110,6 +110,7 @@ int	 probe_caps(struct run *, char *, size_t);
 int	 agent_paths(struct run *);
 int	 agent_start(const struct conf *, struct run *, char *, size_t);
 void	 agent_stop(struct run *);
+void	 agent_reap(const char *);
 
 /* reap.c */
 int	 reap_dead_runs(const struct env *);
@@ -146,6 +147,7 @@ void	 scope_adopt(struct run *);
 void	 netcg_prepare(const struct conf *, struct run *);
 void	 netcg_undo(struct run *);
 void	 netcg_join(const char *);
+void	 netcg_reap(const struct env *, int, const char *);
 
 /* helper.c */
 int	 helper_spec(char *, size_t, int, const char *);

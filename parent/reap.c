@@ -1,7 +1,8 @@
 /*
  * What runs whose priv died leave behind.  priv holds a flock on its
  * run's lock for the run's whole life; a lock nobody holds marks a dead
- * run.  For each: stop its systemd unit, remove the private directory
+ * run.  For each: stop its systemd unit, remove its tc class and net_cls
+ * cgroup, kill its ssh-agent, remove the private directory
  * (secrets, the ssh-agent's directory, the lock), and close its state
  * file as failed and finished if nobody did.  Run by --cleanup and at
  * the start of every wrapper run as root.
@@ -148,7 +149,7 @@ is_dead(int basefd, const char *name, int *lockfd)
 static int
 reap_one(const struct env *e, int basefd, const char *name)
 {
-	char	rundir[NAME_MAX + 1], tag[NAME_MAX + 1];
+	char	rundir[NAME_MAX + 1], tag[NAME_MAX + 1], sock[PATH_MAX];
 	size_t	len = strlen(name) - strlen(PRIVATE_SUFFIX);
 	int	lockfd, pfd;
 
@@ -158,6 +159,10 @@ reap_one(const struct env *e, int basefd, const char *name)
 	snprintf(tag, sizeof(tag), "%s", rundir + strlen(RUN_PREFIX));
 	log_info("cleanup: %s belongs to a run that ended unexpectedly", name);
 	stop_unit(e, tag);
+	netcg_reap(e, basefd, tag);
+	if (snprintf(sock, sizeof(sock), "%s/%s/%s/%s", e->run_dir, name,
+	    AGENT_DIR, AGENT_SOCK) < (int)sizeof(sock))
+		agent_reap(sock);
 	if ((pfd = openat(basefd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) != -1) {
 		remove_dir(pfd, SECRETS_DIR);

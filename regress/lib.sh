@@ -114,7 +114,8 @@ snapshot() {
 		[ -d /run/systemd/system ] &&
 		    systemctl list-units --all --no-legend 'virt-v2v*' | sort
 		echo "== net_cls"
-		find /sys/fs/cgroup/net_cls/v2v-conversion 2>/dev/null | sort
+		# v2v-conversion itself stays (its parent is 0555): the runs in it.
+		find /sys/fs/cgroup/net_cls/v2v-conversion -mindepth 1 2>/dev/null | sort
 		echo "== tc"
 		tc qdisc show
 		for nic in /sys/class/net/*; do

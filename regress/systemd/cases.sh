@@ -44,6 +44,14 @@ eq "its MainPID is the state's pid" "$(prop "$UNIT" MainPID)" "$V2V"
 eq "its ControlGroup holds the state's pid" "$(cgroup_of "$V2V" name=systemd)" "$CG"
 eq "virt-v2v runs as vdsm" "$(proc_field "$V2V" Uid | cut -d' ' -f1)" "$(id -u vdsm)"
 eq "virt-v2v is the fake, exec'd by the helper" "$(readlink "/proc/$V2V/exe")" "$FAKE"
+NCG=/sys/fs/cgroup/net_cls/v2v-conversion/${UNIT#virt-v2v-}
+NCG=${NCG%.service}
+if [ -e /sys/fs/cgroup/net_cls/net_cls.classid ]; then
+	check "the helper, as vdsm, put virt-v2v in the run's net_cls cgroup" \
+	    grep -qx "$V2V" "$NCG/cgroup.procs"
+else
+	skip "the run's net_cls cgroup: no net_cls hierarchy in the container"
+fi
 check "the input's CPU limit" wait_json .throttling.cpu '"30%"'
 eq "... in the unit's cgroup" "$(cat "/sys/fs/cgroup/cpu$CG/cpu.cfs_quota_us")" 30000
 printf '{"cpu": "50%%"}' >"$(jq -r .throttling_file "$T/out")"
@@ -59,6 +67,7 @@ check "normal exit: finished" "$WAITSTATE" "$STATE" 20 finished
 eq "normal exit: return_code 0, not failed" "$(jget "$STATE" '[.return_code, has("failed")]')" '[0,false]'
 eq "normal exit: progress" "$(jget "$STATE" '.disks[0].progress')" 100
 check "normal exit: the unit is gone" wait_prop "$UNIT" LoadState not-found
+check "normal exit: the run's net_cls cgroup is gone" test ! -e "$NCG"
 clean_after "normal exit" "$T/snap.before"
 
 # 2. non-zero exit
