@@ -49,6 +49,16 @@ struct monitor {
 	int		 stop_sent;
 	long long	 last_write;
 	int		 write_failing;
+	/*
+	 * One limit request per kind in flight at priv, and only the
+	 * newest waiting behind it: a file rewritten a thousand times a
+	 * second costs priv one systemctl at a time, not a backlog.
+	 */
+	struct {
+		int		inflight;
+		int		pending;
+		long long	value;
+	}		 lim[LIMIT_NET + 1];
 };
 
 static volatile sig_atomic_t	got_term;
@@ -203,10 +213,31 @@ monitor_finish(struct monitor *m, int code)
 
 /* Hand each valid limit to priv; the state changes on its answer. */
 static void
+limit_send(struct monitor *m, int kind)
+{
+	struct msg_limit	req;
+
+	memset(&req, 0, sizeof(req));
+	req.kind = kind;
+	req.value = m->lim[kind].value;
+	m->lim[kind].pending = 0;
+	m->lim[kind].inflight = 1;
+	imsg_compose(&m->ibuf, IMSG_LIMIT, 0, 0, -1, &req, sizeof(req));
+}
+
+static void
+limit_request(struct monitor *m, int kind, long long value)
+{
+	m->lim[kind].value = value;
+	m->lim[kind].pending = 1;
+	if (!m->lim[kind].inflight)
+		limit_send(m, kind);
+}
+
+static void
 take_throttling(struct monitor *m)
 {
 	struct limits	l;
-	struct msg_limit req;
 	char		warn[512];
 	int		rv;
 
@@ -223,17 +254,10 @@ take_throttling(struct monitor *m)
 	}
 	log_info("throttling file read%s%s", l.has_cpu ? ", cpu" : "",
 	    l.has_net ? ", network" : "");
-	memset(&req, 0, sizeof(req));
-	if (l.has_cpu) {
-		req.kind = LIMIT_CPU;
-		req.value = l.cpu;
-		imsg_compose(&m->ibuf, IMSG_LIMIT, 0, 0, -1, &req, sizeof(req));
-	}
-	if (l.has_net) {
-		req.kind = LIMIT_NET;
-		req.value = l.net;
-		imsg_compose(&m->ibuf, IMSG_LIMIT, 0, 0, -1, &req, sizeof(req));
-	}
+	if (l.has_cpu)
+		limit_request(m, LIMIT_CPU, l.cpu);
+	if (l.has_net)
+		limit_request(m, LIMIT_NET, l.net);
 }
 
 /* Why a limit could not be applied, as an admin would look into it. */
@@ -260,6 +284,10 @@ limit_result(struct monitor *m, const struct msg_limit_result *r)
 	char		 buf[128], **dst;
 
 	dst = r->kind == LIMIT_CPU ? &m->st.thr_cpu : &m->st.thr_net;
+	/* priv answers each request once; the input's limits unasked. */
+	m->lim[r->kind].inflight = 0;
+	if (m->lim[r->kind].pending)
+		limit_send(m, r->kind);
 	switch (r->status) {
 	case LIMIT_APPLIED:
 		limits_format(r->kind == LIMIT_CPU, r->value, buf,
