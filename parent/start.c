@@ -50,7 +50,7 @@ monitor_exec(const struct run *r, int sock, int foreground)
 	char		*envp[] = { NULL, NULL, NULL };
 	int		 src[] = { sock, r->rundirfd, r->v2vlogrfd,
 			    r->mrlogrfd, r->logfd };
-	int		 tmp[5], i, null;
+	int		 tmp[5], i, null, exe;
 	sigset_t	 none;
 
 	snprintf(uid, sizeof(uid), "%u", r->mon_uid);
@@ -79,8 +79,15 @@ monitor_exec(const struct run *r, int sock, int foreground)
 	closefrom(MONITOR_FD_MAX + 1);
 	log_setfd(MONITOR_FD_LOG);
 	sanitizer_env(envp);
-	execve("/proc/self/exe", argv, envp);
-	fatal("execve /proc/self/exe");
+	/*
+	 * The very file we run, through a descriptor: execveat of the open
+	 * /proc/self/exe, not a path (valgrind, for one, takes the path
+	 * /proc/self/exe for its own program).
+	 */
+	if ((exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) == -1)
+		fatal("/proc/self/exe");
+	execveat(exe, "", argv, envp, AT_EMPTY_PATH);
+	fatal("execveat /proc/self/exe");
 }
 
 static pid_t

@@ -6,9 +6,9 @@ set -u
 what=${1:-build}
 
 deb_build="gcc make pkg-config libjansson-dev libnl-3-dev libnl-route-3-dev libcap-ng-dev libbsd-dev"
-deb_check="$deb_build mandoc jq iproute2 util-linux procps passwd openssh-client"
+deb_check="$deb_build mandoc jq iproute2 util-linux procps passwd openssh-client valgrind"
 rpm_build="gcc make pkgconf-pkg-config jansson-devel libnl3-devel libcap-ng-devel libbsd-devel"
-rpm_check="$rpm_build mandoc jq iproute util-linux procps-ng shadow-utils openssh-clients"
+rpm_check="$rpm_build mandoc jq iproute util-linux procps-ng shadow-utils openssh-clients valgrind"
 
 # Present when every command and pkg-config module we need is found.
 have_all() {
