@@ -1,18 +1,19 @@
 #!/bin/bash
 # libFuzzer targets (clang, ASan, UBSan) for what the wrapper reads from
-# others: the stdin config, the v2v log, the machine-readable log and the
-# throttling file.  Not part of make check.
+# others: the stdin config, the v2v log, the machine-readable log, the
+# throttling file, and priv's messages from a hostile monitor.  Not part
+# of make check.
 #
 # Usage: regress/fuzz/fuzz.sh long        make fuzz: >= 10M executions each
 #        regress/fuzz/fuzz.sh ci          make fuzz-ci: a short run each,
 #                                         fails below regress/fuzz/floors.txt
 #        regress/fuzz/fuzz.sh build       only build the targets
 #        regress/fuzz/fuzz.sh repro TARGET FILE...   replay saved inputs
-# Targets: config v2vlog mrlog throttle.  Environment:
+# Targets: config v2vlog mrlog throttle priv.  Environment:
 #   FUZZ_WORK     work directory (default /var/tmp/v2vw-fuzz): objects,
 #                 seeds, corpora, crash artifacts, logs.  Nothing is
 #                 written into the source tree.
-#   FUZZ_TARGETS  targets to run (default: all four)
+#   FUZZ_TARGETS  targets to run (default: all five)
 #   FUZZ_JOBS     targets run at once (default: online CPUs, at most 4)
 #   FUZZ_RUNS     long mode: executions per target (default 10000000)
 #   FUZZ_MAXTIME  long mode: seconds per target at most (default 3600)
@@ -30,15 +31,19 @@ fix=$top/regress/fixtures
 mode=${1:-ci}
 work=${FUZZ_WORK:-/var/tmp/v2vw-fuzz}
 cc=${FUZZ_CC:-clang}
-all_targets="mrlog v2vlog config throttle"
+all_targets="mrlog v2vlog config throttle priv"
 targets=${FUZZ_TARGETS:-$all_targets}
 ncpu=$(nproc 2>/dev/null || echo 1)
 jobs=${FUZZ_JOBS:-$((ncpu < 4 ? ncpu : 4))}
 
-# Project sources each target needs (only these: no priv, no parent).
+# Project sources the monitor's targets need (no priv, no parent).
 srcs_common="common/config.c common/state.c common/utf8.c common/limits.c
     common/log.c monitor/lines.c monitor/parser.c monitor/disks.c
     monitor/throttle.c"
+# The priv target: priv/priv.c comes in through targets/privdisp.c; the
+# harness defines the log functions and every effect of priv's, so
+# common/log.c and the rest of priv/ are not linked.
+srcs_priv="common/imsg.c common/state.c common/utf8.c"
 
 # Per target: largest input.  Lines and strings of 4 KiB and more must be
 # reachable (STATE_STR_MAX, CONF_STR_MAX), the throttle file is small.
@@ -47,6 +52,7 @@ max_len() {
 	config|v2vlog)	echo 8192 ;;
 	mrlog)		echo 6144 ;;
 	throttle)	echo 1024 ;;
+	priv)		echo 4096 ;;	# a run of messages, each < 64 bytes
 	esac
 }
 
@@ -92,8 +98,13 @@ ensure_toolchain() {
 	    "or dnf install clang compiler-rt)"
 }
 
+# The object of a project source.
+obj_of() {
+	echo "$work/build/obj/$(echo "${1%.c}" | tr / _).o"
+}
+
 build() {
-	local obj=$work/build/obj bin=$work/build s o t cflags hflags pkg objs=
+	local obj=$work/build/obj bin=$work/build s o t cflags hflags pkg objs
 	ensure_toolchain
 	pkg-config --exists jansson libbsd-overlay ||
 	    die "need pkg-config, jansson and libbsd (make deps)"
@@ -106,23 +117,36 @@ build() {
 	    -I$top $pkg"
 	hflags="$cflags -Wall -Wextra -Werror"
 	mkdir -p "$obj" || die "cannot create $obj"
-	for s in $srcs_common; do
-		o=$obj/$(echo "${s%.c}" | tr / _).o
-		$cc $cflags -fsanitize=fuzzer-no-link -c -o "$o" "$top/$s" ||
-		    die "compiling $s failed"
-		objs="$objs $o"
+	for s in $(echo $srcs_common $srcs_priv | tr ' ' '\n' | sort -u); do
+		$cc $cflags -fsanitize=fuzzer-no-link -c -o "$(obj_of "$s")" \
+		    "$top/$s" || die "compiling $s failed"
 	done
 	$cc $hflags -c -o "$obj/fuzzstate.o" "$here/targets/fuzzstate.c" ||
 	    die "compiling fuzzstate.c failed"
+	# priv.c is the project's code: instrumented like it.
+	$cc $hflags -fsanitize=fuzzer-no-link -c -o "$obj/privdisp.o" \
+	    "$here/targets/privdisp.c" || die "compiling privdisp.c failed"
 	for t in $all_targets; do
 		$cc $hflags -c -o "$obj/fuzz_$t.o" \
 		    "$here/targets/fuzz_$t.c" || die "compiling fuzz_$t.c failed"
 		o="$obj/fuzz_$t.o"
-		case $t in v2vlog|mrlog) o="$o $obj/fuzzstate.o" ;; esac
+		objs=
+		for s in $srcs_common; do objs="$objs $(obj_of "$s")"; done
+		case $t in
+		v2vlog|mrlog) o="$o $obj/fuzzstate.o" ;;
+		priv)	o="$o $obj/privdisp.o"
+			objs=
+			for s in $srcs_priv; do objs="$objs $(obj_of "$s")"; done
+			;;
+		esac
 		$cc -fsanitize=fuzzer,address,undefined -o "$bin/fuzz_$t" $o \
 		    $objs $(pkg-config --libs jansson libbsd-overlay) ||
 		    die "linking fuzz_$t failed"
 	done
+	# The priv seeds' writer: plain C, run on the build machine.
+	$cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I"$top" \
+	    -o "$bin/privseeds" "$here/targets/privseeds.c" ||
+	    die "building privseeds failed"
 }
 
 # Big seeds slow libFuzzer down: logs are cut into pieces of about 4 KiB
@@ -159,6 +183,16 @@ seed() {
 		cp "$here"/seeds/config/*.json "$fix"/upstream/*.json "$d"/ ;;
 	throttle)
 		cp "$here"/seeds/throttle/*.json "$d"/ ;;
+	priv)
+		# Written again from today's message types and layouts;
+		# saved inputs besides them are kept.
+		cp "$here"/seeds/priv/* "$d"/
+		"$work/build/privseeds" "$d" || die "privseeds failed"
+		for f in "$d"/*; do
+			cmp -s "$f" "$here/seeds/priv/${f##*/}" ||
+			    echo "fuzz.sh: seeds/priv/${f##*/} is stale:" \
+			    "$work/build/privseeds regress/fuzz/seeds/priv"
+		done ;;
 	esac
 }
 
@@ -182,8 +216,10 @@ run_one() {
 	stamp=$work/logs/$t.$mode.stamp
 	: >"$stamp"
 	opts="-print_final_stats=1 -max_len=$(max_len "$t")
-	    -dict=$here/dict/$t.dict -timeout=10 -rss_limit_mb=2048
+	    -timeout=10 -rss_limit_mb=2048
 	    -artifact_prefix=$art/ -close_fd_mask=0"
+	# priv's input is binary: its comparisons are traced, no dictionary.
+	[ -f "$here/dict/$t.dict" ] && opts="$opts -dict=$here/dict/$t.dict"
 	if [ "$mode" = ci ]; then
 		corpus=$work/ci/$t
 		rm -rf "$corpus"
