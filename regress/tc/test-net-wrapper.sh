@@ -65,7 +65,7 @@ wait_net() {
 }
 finish() {
 	touch "$T/go"
-	check "$1: finished" "$WAITSTATE" "$STATE" 20 finished
+	check "$1: finished" "$WAITSTATE" "$STATE" 60 finished
 	eq "$1: return_code 0" "$(jget "$STATE" .return_code)" 0
 }
 shaped() { tc -n "$NS" qdisc show | grep -c 'htb abc:'; }

@@ -4,8 +4,9 @@
 # shared qdisc and a class per run (regress/tc/tcrun does one run's tc
 # work with priv/tc.c), rates changed and gone, an admin's qdisc left
 # byte-identical, a down interface left alone, a pre-created class id
-# skipped, 20 runs released at once from one barrier, kill -9 of one, and
-# a real transfer steered into a class staying under its limit.
+# skipped, 20 runs released at once from one barrier, kill -9 of one, a
+# real transfer steered into a class staying under its limit, and priv's
+# own glue (regress/tc/netrun runs priv/netlimit.c in a net_cls cgroup).
 . "$(dirname "$0")/../lib.sh"
 
 if ! is_root; then
@@ -16,6 +17,9 @@ TCRUN=$TOP/regress/tc/tcrun FLOW=$TOP/regress/tc/flow
 NS=v2vw-tc-$$ PEER=v2vw-tcp-$$
 new_env
 teardown() {
+	# Ours only: the kernel has one net_cls hierarchy for all mounts.
+	rmdir "$T/cg/net_cls/v2v-conversion/tc$$-"* 2>/dev/null
+	umount "$T/cg/net_cls" 2>/dev/null
 	ip netns del "$NS" 2>/dev/null
 	ip netns del "$PEER" 2>/dev/null
 	cleanup_env
@@ -218,6 +222,63 @@ note "unclassified transfer: $RATE bytes/s"
 check "unclassified traffic is not limited" test "$RATE" -gt $((LIMIT * 3))
 run_end flow
 no_qdisc_left "after the transfer"
+
+# 6. priv's glue: the first limit shapes and writes the classid of the
+# run's cgroup, later ones change the rate, the end removes the class,
+# the qdisc and the cgroup; "unlimited" first touches nothing.
+NETRUN=$TOP/regress/tc/netrun
+mkdir -p "$T/cg/net_cls"
+mount -t cgroup -o net_cls v2vw-test "$T/cg/net_cls" || exit 1
+CGD=$T/cg/net_cls/v2v-conversion
+mkdir -p "$CGD"
+# glue_start ID BYTES [OPT]: netrun in cgroup CGD/ID, like run_start.
+glue_start() {
+	local id=$1 bytes=$2 fd
+	shift 2
+	mkdir "$CGD/tc$$-$id"
+	mkfifo "$T/in.$id"
+	(
+		for fd in "${FD[@]}"; do eval "exec $fd>&-"; done
+		exec ip netns exec "$NS" "$NETRUN" "$@" -l "$T/run" -c "$CGD/tc$$-$id" \
+		    "$bytes" <"$T/in.$id" >"$T/out.$id" 2>>"$T/err"
+	) &
+	PID[$id]=$!
+	exec {fd}>"$T/in.$id"
+	FD[$id]=$fd
+}
+glue_start cls0 1000000
+if [ $HAVE_CLS = 1 ]; then
+	check "priv's glue, classifier: applied" grep -q '^applied abc:' <<<"$(run_line cls0 1)"
+else
+	eq "priv's glue, no cls_cgroup: unavailable, LIMIT_WHY_NOCLS" "$(run_line cls0 1)" "unavailable 7"
+	eq "priv's glue, no cls_cgroup: no classid written" "$(cat "$CGD/tc$$-cls0/net_cls.classid")" 0
+	echo "limit 2000000" >&"${FD[cls0]}"
+	eq "priv's glue, no cls_cgroup: the answer stands, no new try" "$(run_line cls0 2)" "unavailable 7"
+fi
+run_end cls0
+no_qdisc_left "priv's glue, classifier"
+check "priv's glue: the run's cgroup is removed" test ! -e "$CGD/tc$$-cls0"
+
+glue_start g 0 $OPT
+eq "priv's glue: unlimited first is applied" "$(run_line g 1)" "applied abc:0"
+eq "priv's glue: and touches nothing" "$(tc -n "$NS" qdisc show | grep -c 'htb abc:')" 0
+check "priv's glue: the process is in its cgroup" grep -qx "${PID[g]}" "$CGD/tc$$-g/cgroup.procs"
+echo "limit 1000000" >&"${FD[g]}"
+G=$(run_line g 2)
+eq "priv's glue: the first limit" "$G" "applied abc:1"
+eq "priv's glue: the cgroup's classid names the class" "$(cat "$CGD/tc$$-g/net_cls.classid")" $((0xabc0001))
+eq "priv's glue: the class has the rate" "$(class_of v2va0 1)" "8Mbit 8Mbit"
+echo "limit 3000000" >&"${FD[g]}"
+eq "priv's glue: a new limit" "$(run_line g 3)" "applied abc:1"
+eq "priv's glue: the class has the new rate" "$(class_of lo 1)" "24Mbit 24Mbit"
+echo "limit 0" >&"${FD[g]}"
+run_line g 4 >/dev/null
+eq "priv's glue: unlimited keeps the class at 2^40" "$(class_of v2vb0 1)" "8796Gbit 8796Gbit"
+run_end g
+eq "priv's glue: the run ends" $? 0
+no_qdisc_left "priv's glue"
+check "priv's glue: the run's cgroup is removed" test ! -e "$CGD/tc$$-g"
+rmdir "$CGD" 2>/dev/null	# unless another run uses it
 
 eq "the admin's qdisc is byte-identical afterwards" "$(admin_view)" "$ADMIN_BEFORE"
 # Only the info lines: the classes taken, the qdiscs removed, the admin's
