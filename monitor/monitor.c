@@ -550,13 +550,16 @@ monitor_main(int argc, char *argv[])
 
 	log_setfd(MONITOR_FD_LOG);
 	log_procinit("monitor");
-	if (argc != 5)
+	if (argc != 6)
 		fatalx("monitor: bad arguments");
 	uid = strtonum(argv[2], 0, UINT32_MAX - 1, &errstr);
 	if (errstr == NULL)
 		gid = strtonum(argv[3], 0, UINT32_MAX - 1, &errstr);
 	if (errstr == NULL)
 		flags = strtonum(argv[4], 0, 7, &errstr);
+	/* The CPU count priv also bounds a cpu limit by. */
+	if (errstr == NULL)
+		m.ncpu = strtonum(argv[5], 1, 1 << 20, &errstr);
 	if (errstr != NULL)
 		fatalx("monitor: bad arguments: %s", errstr);
 	log_init(flags & 1, flags & 2);
@@ -564,8 +567,6 @@ monitor_main(int argc, char *argv[])
 	watch_files(&m);
 	/* A file written before the watch existed is read once at start. */
 	m.throttle_due = 1;
-	if ((m.ncpu = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
-		m.ncpu = 1;
 	drop_privileges(uid, gid, flags & 4);
 	monitor_signals(&waitmask);
 	if (fcntl(MONITOR_FD_SOCK, F_SETFL, O_NONBLOCK) == -1)

@@ -91,6 +91,7 @@ struct run {
 	/* the net_cls cgroup, or why network throttling is unavailable */
 	int		 netparentfd, netcgfd;
 	int		 netwhy;		/* enum limit_why */
+	long		 ncpu;		/* online CPUs, once for the run */
 	char		 netprocs[PATH_MAX];	/* its cgroup.procs */
 };
 

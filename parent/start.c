@@ -45,8 +45,8 @@ static __attribute__((noreturn)) void
 monitor_exec(const struct run *r, int sock, int foreground)
 {
 	static char	 prog[] = "virt-v2v-wrapper", flag[] = MONITOR_FLAG;
-	char		 uid[16], gid[16], fl[8];
-	char		*argv[] = { prog, flag, uid, gid, fl, NULL };
+	char		 uid[16], gid[16], fl[8], ncpu[24];
+	char		*argv[] = { prog, flag, uid, gid, fl, ncpu, NULL };
 	char		*envp[] = { NULL, NULL, NULL };
 	int		 src[] = { sock, r->rundirfd, r->v2vlogrfd,
 			    r->mrlogrfd, r->logfd };
@@ -57,6 +57,8 @@ monitor_exec(const struct run *r, int sock, int foreground)
 	snprintf(gid, sizeof(gid), "%u", r->mon_gid);
 	snprintf(fl, sizeof(fl), "%d", 0 |
 	    (r->verbose ? 2 : 0) | (r->root ? 4 : 0));
+	/* priv bounds a cpu limit by the same count: one for the run. */
+	snprintf(ncpu, sizeof(ncpu), "%ld", r->ncpu);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/*
@@ -127,6 +129,8 @@ start(const struct conf *cf, struct run *r, int readyfd)
 		fatal("socketpair");
 	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) == -1)
 		fatal("fcntl O_NONBLOCK");
+	if ((r->ncpu = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
+		r->ncpu = 1;
 	argv_build(cf, r);
 	pc.child_pid = pc.gofd = pc.execfd = -1;
 	if (r->use_unit) {
@@ -159,6 +163,7 @@ start(const struct conf *cf, struct run *r, int readyfd)
 	pc.ndisks = cf->nsource_disks;
 	pc.warning = r->warning;
 	pc.agent_pid = r->agent_pid;
+	pc.ncpu = r->ncpu;
 	pc.has_cpu = cf->throttling.has_cpu;
 	pc.cpu = cf->throttling.cpu;
 	pc.has_net = cf->throttling.has_net;

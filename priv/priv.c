@@ -262,7 +262,7 @@ static void
 priv_limit(struct priv *p, struct imsg *imsg)
 {
 	struct msg_limit	 l;
-	long			 ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	long			 ncpu = p->pc->ncpu;
 
 	if (imsg_datalen(imsg) != sizeof(l))
 		priv_violation(p, "LIMIT length %zu", imsg_datalen(imsg));

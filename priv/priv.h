@@ -59,6 +59,7 @@ struct privconf {
 	size_t		  ndisks;
 	const char	 *warning;	/* "" or a warning for the state */
 	pid_t		  agent_pid;	/* the ssh-agent, or -1 */
+	long		  ncpu;		/* the run's CPU count, as the monitor's */
 	int		  has_cpu, has_net;	/* the input's throttling */
 	long long	  cpu, net;
 	/* a systemd unit instead of a direct child (unit[0] != '\0') */

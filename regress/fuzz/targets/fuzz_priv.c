@@ -13,7 +13,9 @@
  *		bit 3 the input's throttling has cpu FZ_CPU
  *		bit 4 the input's throttling has network FZ_NET
  *		bit 5 stopping virt-v2v after a lost monitor fails
- *   byte 1	bits 0-2 the online CPU count (ncpus[] below)
+ *   byte 1	bits 0-2 the run's CPU count as the parent gives it to priv
+ *		(ncpus[] below; 0 and -1 stand for 1, as the parent
+ *		makes them)
  *		bits 3-4 what tc does with a network limit (applied,
  *		failed, unavailable)
  *   then one byte per operation, followed by the bytes it sends:
@@ -466,13 +468,6 @@ fz_state_write(int dirfd, const struct state *st)
 	return 0;
 }
 
-long
-fz_sysconf(int name)
-{
-	FZ_CHECK(name == _SC_NPROCESSORS_ONLN);
-	return M.ncpu;
-}
-
 void
 fz_exit(int code)
 {
@@ -765,6 +760,8 @@ setup(const uint8_t *data)
 	FZ_CHECK(fcntl(sv[0], F_SETFL, O_NONBLOCK) == 0);
 	pc.sock = sv[0];
 	pc.monitor_pid = FZ_MONITOR_PID;
+	/* What the parent gives priv: the count, at least 1. */
+	pc.ncpu = M.ncpu < 1 ? 1 : M.ncpu;
 	pc.child_pid = FZ_PID;
 	pc.gofd = pc.execfd = pc.readyfd = -1;
 	pc.rundirfd = FZ_RUNDIRFD;

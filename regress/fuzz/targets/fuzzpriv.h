@@ -45,7 +45,6 @@ void	fzp_clear(void);		/* drop what priv queued and read */
 /* fuzz_priv.c: what privdisp.c renames priv.c's calls to. */
 __attribute__((noreturn))
 void	fz_exit(int);
-long	fz_sysconf(int);
 int	fz_state_write(int, const struct state *);
 ssize_t	fz_imsg_read(struct imsgbuf *);
 ssize_t	fz_imsg_get(struct imsgbuf *, struct imsg *);

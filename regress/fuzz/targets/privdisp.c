@@ -10,8 +10,6 @@
  * callers or are the C library's:
  *   exit            priv_monitor_lost() ends the process: the harness
  *                   records the code and longjmp()s back instead
- *   sysconf         the online CPU count bounds a cpu limit: the input
- *                   chooses it (1, 3, 64, and the error -1 among others)
  *   state_write     common/state.o is linked for state_init() and
  *                   friends; the final state is recorded, not written
  *   imsg_read/get/free/compose
@@ -43,7 +41,6 @@
 #include "regress/fuzz/targets/fuzzpriv.h"
 
 #define exit		fz_exit
-#define sysconf		fz_sysconf
 #define state_write	fz_state_write
 #define imsg_read	fz_imsg_read
 #define imsg_get	fz_imsg_get
@@ -51,7 +48,6 @@
 #define imsg_compose	fz_imsg_compose
 #include "priv/priv.c"
 #undef exit
-#undef sysconf
 #undef state_write
 #undef imsg_read
 #undef imsg_get
