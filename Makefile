@@ -80,7 +80,8 @@ check-real: check-deps
 	@bash regress/real/check-real.sh
 
 # libFuzzer (clang, ASan, UBSan) on the config parser, the v2v log and mr
-# log readers and the throttling file parser (regress/fuzz/fuzz.sh): long
+# log readers, the throttling file parser and priv's message dispatcher
+# driven as a hostile monitor (regress/fuzz/fuzz.sh): long
 # runs of 10 million executions each, or a short run per target that
 # fails below the coverage floors of regress/fuzz/floors.txt.
 fuzz: deps
