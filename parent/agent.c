@@ -20,6 +20,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "common/slurp.h"
 #include "common/wrapper.h"
 #include "parent/parent.h"
 
@@ -185,16 +186,11 @@ agent_is(pid_t pid, const char *sock)
 {
 	char	path[64], buf[PATH_MAX + 64], *p, *end;
 	ssize_t	n;
-	int	fd, i;
+	int	i;
 
 	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((n = slurp_at(AT_FDCWD, path, buf, sizeof(buf))) <= 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	end = buf + n;
 	/* argv[1..3] of agent_spawn(). */
 	for (p = buf, i = 0; p < end && i < 3; i++)

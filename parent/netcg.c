@@ -23,6 +23,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/netcg.h"
+#include "common/slurp.h"
 #include "common/wrapper.h"
 #include "parent/parent.h"
 #include "priv/priv.h"
@@ -150,17 +151,10 @@ netcg_reap_class(int basefd, int cgfd, const char *tag)
 	struct tc	 t;
 	char		 buf[32];
 	unsigned long	 id;
-	ssize_t		 n;
-	int		 fd, lock;
+	int		 lock;
 
-	if ((fd = openat(cgfd, "net_cls.classid", O_RDONLY | O_CLOEXEC)) ==
-	    -1)
+	if (slurp_at(cgfd, "net_cls.classid", buf, sizeof(buf)) <= 0)
 		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
 	id = strtoul(buf, NULL, 10);
 	if ((id >> 16) != TC_MAJOR || (id & 0xffff) == 0)
 		return;

@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "common/netcg.h"
+#include "common/slurp.h"
 #include "common/wrapper.h"
 #include "priv/priv.h"
 
@@ -62,17 +63,9 @@ static int
 net_joined(struct privconf *pc, pid_t pid)
 {
 	char	buf[16384], *p, *end;
-	ssize_t	n;
-	int	fd;
 
-	if ((fd = openat(pc->netcgfd, "cgroup.procs", O_RDONLY | O_CLOEXEC)) ==
-	    -1)
+	if (slurp_at(pc->netcgfd, "cgroup.procs", buf, sizeof(buf)) <= 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	for (p = buf; *p != '\0'; p = end) {
 		if (strtol(p, &end, 10) == pid)
 			return 1;

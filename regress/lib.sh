@@ -176,3 +176,33 @@ no_procs_left() {
 		printf '%s\n' "$left" | head -n 10 | sed 's/^/# /'
 	fi
 }
+
+# The state file ($STATE) as a test waits on it, 10 s at most: each
+# write is a rename, so polling it is cheap.
+# until_state JQ-FILTER WANT: until the filter gives WANT.
+until_state() {
+	local end=$((SECONDS + 10))
+	while [ $SECONDS -lt $end ]; do
+		[ "$(jget "$STATE" "$1")" = "$2" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+# wait_msg TEXT: until last_message contains TEXT; says what it is if not.
+wait_msg() {
+	local end=$((SECONDS + 10))
+	while [ $SECONDS -lt $end ]; do
+		case "$(jget "$STATE" .last_message.message)" in *"$1"*) return 0 ;; esac
+		sleep 0.02
+	done
+	note "last_message: $(jget "$STATE" .last_message.message)"
+	return 1
+}
+# wait_gone PATH: until nothing, not even a dangling link, is there.
+wait_gone() {
+	local end=$((SECONDS + 10))
+	while [ -e "$1" ] || [ -L "$1" ]; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.02
+	done
+}

@@ -43,22 +43,6 @@ SC=$!
 for _ in $(seq 200); do [ -e "$T/sc.ready" ] && break; sleep 0.01; done
 check "started" "$WAITSTATE" "$STATE" 10 started
 
-# until JQ-FILTER on the state gives WANT (10 s at most).
-until_state() {
-	local end=$((SECONDS + 10))
-	while [ $SECONDS -lt $end ]; do
-		[ "$(jget "$STATE" "$1")" = "$2" ] && return 0
-		sleep 0.02
-	done
-	return 1
-}
-wait_gone() {
-	local end=$((SECONDS + 10))
-	while [ -e "$1" ] || [ -L "$1" ]; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.02
-	done
-}
 # put FILE: into place as the throttling file, atomically.
 put() { mv -T "$1" "$THR"; }
 utf8_json() { iconv -f UTF-8 -t UTF-8 "$STATE" >/dev/null && jq -e . "$STATE" >/dev/null; }

@@ -15,24 +15,6 @@ STATE=$(jq -r .state_file "$T/out")
 THR=$(jq -r .throttling_file "$T/out")
 "$WAITSTATE" "$STATE" 10 started >/dev/null
 
-# wait_msg TEXT: until last_message contains TEXT (each write is a
-# rename, so waitstate's inotify wakes us; 10 s at most).
-wait_msg() {
-	local end=$((SECONDS + 10))
-	while [ $SECONDS -lt $end ]; do
-		case "$(jget "$STATE" .last_message.message)" in *"$1"*) return 0 ;; esac
-		sleep 0.05
-	done
-	return 1
-}
-wait_gone() {
-	local end=$((SECONDS + 10))
-	while [ -e "$1" ] || [ -L "$1" ]; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.05
-	done
-}
-
 # A valid cpu limit: read, removed, and priv's answer recorded (a direct
 # child has no systemd unit: unavailable, a warning, never a failure).
 printf '{"cpu": "50%%"}' >"$THR"

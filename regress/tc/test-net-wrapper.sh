@@ -46,23 +46,6 @@ run() {
 	"$WAITSTATE" "$STATE" 10 started >/dev/null
 	wait "$w"
 }
-wait_msg() {
-	local end=$((SECONDS + 10))
-	while [ $SECONDS -lt $end ]; do
-		case "$(jget "$STATE" .last_message.message)" in *"$1"*) return 0 ;; esac
-		sleep 0.05
-	done
-	note "last_message: $(jget "$STATE" .last_message.message)"
-	return 1
-}
-wait_net() {
-	local end=$((SECONDS + 10))
-	while [ $SECONDS -lt $end ]; do
-		[ "$(jget "$STATE" .throttling.network)" = "\"$1\"" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
 finish() {
 	touch "$T/go"
 	check "$1: finished" "$WAITSTATE" "$STATE" 60 finished
@@ -89,13 +72,13 @@ else
 fi
 tc -n "$NS" qdisc del dev v2vn1 root 2>/dev/null
 if [ $HAVE_CLS = 1 ]; then
-	check "the input's limit applied" wait_net 1000000
+	check "the input's limit applied" until_state .throttling.network '"1000000"'
 	MINOR=$(($(cat "$CG/$TAG/net_cls.classid") & 0xffff))
 	eq "net_cls.classid names our class" "$(($(cat "$CG/$TAG/net_cls.classid") >> 16))" $((0xabc))
 	eq "the class has the rate on v2vn0" "$(rate_on v2vn0 "$(printf %x $MINOR)")" "rate 8Mbit"
 	eq "and on lo" "$(rate_on lo "$(printf %x $MINOR)")" "rate 8Mbit"
 	printf '{"network": "2000000"}' >"$THR"
-	check "a new limit from the throttling file" wait_net 2000000
+	check "a new limit from the throttling file" until_state .throttling.network '"2000000"'
 	eq "the class has the new rate" "$(rate_on v2vn0 "$(printf %x $MINOR)")" "rate 16Mbit"
 else
 	check "no cls_cgroup: answered with the reason" \
