@@ -206,3 +206,18 @@ wait_gone() {
 		sleep 0.02
 	done
 }
+
+# fake_systemd [RECORD]: stand-ins of systemd-run and systemctl
+# (regress/fake/fake-systemd.sh, state in $T/sd) for the wrapper; with
+# RECORD, each call appends the kernel's view of itself there.
+fake_systemd() {
+	local t rec=
+	mkdir -m 777 "$T/sd"	# the supervisor may write as the conversion user
+	[ $# -eq 0 ] || rec=$(printf 'V2VW_FAKE_RECORD=%q ' "$1")
+	for t in systemd-run systemctl; do
+		printf '#!/bin/sh\n%sexec bash %q %q %s "$@"\n' "$rec" \
+		    "$TOP/regress/fake/fake-systemd.sh" "$T/sd" "$t" >"$T/$t"
+		chmod 755 "$T/$t"
+	done
+	export V2V_WRAPPER_SYSTEMD_RUN=$T/systemd-run V2V_WRAPPER_SYSTEMCTL=$T/systemctl
+}

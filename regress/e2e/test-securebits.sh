@@ -17,14 +17,8 @@ if ! is_root; then
 fi
 ensure_vdsm
 new_env
-mkdir -m 777 "$T/sd"	# the supervisor may write as the conversion user
 REC=$T/sd/record
-for t in systemd-run systemctl; do
-	printf '#!/bin/sh\nV2VW_FAKE_RECORD=%q exec bash %q %q %s "$@"\n' "$REC" \
-	    "$TOP/regress/fake/fake-systemd.sh" "$T/sd" "$t" >"$T/$t"
-	chmod 755 "$T/$t"
-done
-export V2V_WRAPPER_SYSTEMD_RUN=$T/systemd-run V2V_WRAPPER_SYSTEMCTL=$T/systemctl
+fake_systemd "$REC"
 fake --replay "$FIX/v2v/a-plain-local-pipe.out" --hold-at "Copying disk" --go "$T/go"
 ZERO=0000000000000000
 # CAP_KILL is bit 5, CAP_NET_ADMIN bit 12.

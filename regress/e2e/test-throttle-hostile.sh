@@ -17,13 +17,7 @@
 
 is_root && ensure_vdsm
 new_env
-mkdir -m 777 "$T/sd"	# the supervisor may write as the conversion user
-for t in systemd-run systemctl; do
-	printf '#!/bin/sh\nexec bash %q %q %s "$@"\n' "$TOP/regress/fake/fake-systemd.sh" \
-	    "$T/sd" "$t" >"$T/$t"
-	chmod 755 "$T/$t"
-done
-export V2V_WRAPPER_SYSTEMD_RUN=$T/systemd-run V2V_WRAPPER_SYSTEMCTL=$T/systemctl
+fake_systemd
 fake --replay "$FIX/v2v/a-plain-local-pipe.out" --hold-at "Copying disk" --go "$T/go"
 
 NOT_JSON='{"message":"throttling file: not a JSON object","type":"warning"}'

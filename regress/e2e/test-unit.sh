@@ -8,14 +8,7 @@
 
 is_root && ensure_vdsm
 new_env
-mkdir -m 755 "$T/sd"
-chmod 777 "$T/sd"	# the supervisor may write as the conversion user
-for t in systemd-run systemctl; do
-	printf '#!/bin/sh\nexec bash %q %q %s "$@"\n' "$TOP/regress/fake/fake-systemd.sh" \
-	    "$T/sd" "$t" >"$T/$t"
-	chmod 755 "$T/$t"
-done
-export V2V_WRAPPER_SYSTEMD_RUN=$T/systemd-run V2V_WRAPPER_SYSTEMCTL=$T/systemctl
+fake_systemd
 IN='{"vm_name":"g","transport_method":"vddk","vmware_uri":"esx://h","vmware_fingerprint":"AA",
  "vmware_password":"p","export_domain":"'$T'/ed","source_disks":["[ds] g/g.vmdk"]'
 
