@@ -115,7 +115,7 @@ snapshot() {
 		    systemctl list-units --all --no-legend 'virt-v2v*' | sort
 		echo "== net_cls"
 		# v2v-conversion itself stays (its parent is 0555): the runs in it.
-		find /sys/fs/cgroup/net_cls/v2v-conversion -mindepth 1 2>/dev/null | sort
+		find /sys/fs/cgroup/net_cls/v2v-conversion -mindepth 1 -type d 2>/dev/null | sort
 		echo "== tc"
 		tc qdisc show
 		for nic in /sys/class/net/*; do
