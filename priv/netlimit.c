@@ -158,6 +158,8 @@ net_release(struct privconf *pc)
 			    pc->tc.minor);
 	}
 	tc_close(&pc->tc);
+	if (pc->netcgfd == -1)
+		return;
 	netcg_remove(pc->netparentfd, pc->netcgfd, pc->tag);
 	pc->netparentfd = pc->netcgfd = -1;
 }

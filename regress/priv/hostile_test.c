@@ -105,6 +105,9 @@ run_priv(struct harness *h, int sock, int report)
 	pc.nsecrets = 1;
 	pc.warning = "";
 	pc.agent_pid = -1;
+	pc.netparentfd = pc.netcgfd = -1;	/* no net_cls cgroup */
+	pc.netwhy = LIMIT_WHY_NONETCLS;
+	pc.ncpu = 1;
 	log_init(0, 0);
 	priv_main(&pc);
 }
