@@ -219,9 +219,9 @@ unit_argv_build(struct run *r)
 	if (helper_spec(spec, sizeof(spec), r->mrlogfd, r->mr_log) == -1)
 		fatalx("the machine-readable log path is too long");
 	add(&u, "%s", spec);
-	if (r->netprocs[0] != '\0') {
+	if (r->netcgpath[0] != '\0') {
 		add(&u, "--cgroup");
-		add(&u, "%s", r->netprocs);
+		add(&u, "%s", r->netcgpath);
 	}
 	for (p = r->envp; *p != NULL; p++) {
 		add(&u, "--env");

@@ -7,7 +7,7 @@
  * execs virt-v2v with exactly the environment given, not systemd's.
  *
  *   virt-v2v-wrapper --exec-helper-internal DEV:INO:V2VLOG DEV:INO:MRLOG
- *       [--cgroup CGROUP.PROCS] [--env K=V]... -- VIRT-V2V ARG...
+ *       [--cgroup /v2v-conversion/TAG] [--env K=V]... -- VIRT-V2V ARG...
  */
 #include <sys/stat.h>
 
@@ -78,7 +78,7 @@ exec_helper(int argc, char *argv[])
 	mr = open_checked(argv[3]);
 	i = 4;
 	if (i + 1 < argc && strcmp(argv[i], "--cgroup") == 0) {
-		netcg_join(argv[i + 1]);
+		netcg_wait(argv[i + 1]);
 		i += 2;
 	}
 	for (; i + 1 < argc && strcmp(argv[i], "--env") == 0; i += 2) {

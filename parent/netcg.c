@@ -12,12 +12,14 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/config.h"
@@ -27,6 +29,8 @@
 #include "common/wrapper.h"
 #include "parent/parent.h"
 #include "priv/priv.h"
+
+#define NETCG_WAIT_MS	10000
 
 /* The net_cls hierarchy under the cgroup root, or -1 and why. */
 static int
@@ -105,11 +109,16 @@ netcg_prepare(const struct conf *cf, struct run *r)
 		return;
 	}
 	r->netwhy = 0;
-	/* In a unit, virt-v2v joins as the conversion user. */
-	if (fchownat(r->netcgfd, "cgroup.procs", r->conv_uid, -1, 0) == -1 ||
-	    snprintf(r->netprocs, sizeof(r->netprocs),
+	/*
+	 * cgroup.procs stays root's: the conversion user cannot move its
+	 * processes in or out.  A direct child joins while still root; in a
+	 * unit priv moves the helper and the helper waits to be moved.
+	 */
+	if (snprintf(r->netprocs, sizeof(r->netprocs),
 	    "%s/net_cls/%s/%s/cgroup.procs", r->env.cgroup_root, NETCG_DIR,
-	    r->tag) >= (int)sizeof(r->netprocs)) {
+	    r->tag) >= (int)sizeof(r->netprocs) ||
+	    snprintf(r->netcgpath, sizeof(r->netcgpath), "/%s/%s", NETCG_DIR,
+	    r->tag) >= (int)sizeof(r->netcgpath)) {
 		log_warn("net_cls cgroup %s", r->tag);
 		netcg_undo(r);
 		r->netwhy = LIMIT_WHY_CGROUP;
@@ -121,12 +130,12 @@ netcg_undo(struct run *r)
 {
 	netcg_remove(r->netparentfd, r->netcgfd, r->tag);
 	r->netparentfd = r->netcgfd = -1;
-	r->netprocs[0] = '\0';
+	r->netprocs[0] = r->netcgpath[0] = '\0';
 }
 
 /*
- * In the process that becomes virt-v2v, before its exec: move ourselves
- * into the run's cgroup.  A failure leaves virt-v2v unclassified; priv
+ * The direct child, still root, before its exec: move ourselves into
+ * the run's cgroup.  A failure leaves virt-v2v unclassified; priv
  * checks membership before it promises a network limit.
  */
 void
@@ -143,49 +152,137 @@ netcg_join(const char *procs)
 		close(fd);
 }
 
-/* A dead run's class, named by its cgroup's classid: gone, and the
- * shared qdisc with it if no run has a class left. */
-static void
-netcg_reap_class(int basefd, int cgfd, const char *tag)
+/* Is this process in the net_cls cgroup at path (as /proc shows it)? */
+static int
+netcg_in(const char *path)
 {
-	struct tc	 t;
-	char		 buf[32];
-	unsigned long	 id;
-	int		 lock;
+	char	buf[4096], *line, *ctl, *cg, *save = NULL;
 
-	if (slurp_at(cgfd, "net_cls.classid", buf, sizeof(buf)) <= 0)
-		return;
-	id = strtoul(buf, NULL, 10);
-	if ((id >> 16) != TC_MAJOR || (id & 0xffff) == 0)
-		return;
-	memset(&t, 0, sizeof(t));
-	if ((lock = net_lock(basefd)) == -1)
-		return;
-	if (tc_open(&t) == 0) {
-		log_info("cleanup: tc class abc:%lx of %s", id & 0xffff, tag);
-		tc_release(&t, id & 0xffff);
-		tc_close(&t);
+	if (slurp_at(AT_FDCWD, "/proc/self/cgroup", buf, sizeof(buf)) <= 0)
+		return 0;
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		/* "ID:CONTROLLERS:PATH" */
+		if ((ctl = strchr(line, ':')) == NULL ||
+		    (cg = strchr(++ctl, ':')) == NULL)
+			continue;
+		*cg++ = '\0';
+		if (strcmp(cg, path) == 0 && (strcmp(ctl, "net_cls") == 0 ||
+		    strncmp(ctl, "net_cls,", 8) == 0 ||
+		    strstr(ctl, ",net_cls,") != NULL ||
+		    (strlen(ctl) > 8 && strcmp(ctl + strlen(ctl) - 8,
+		    ",net_cls") == 0)))
+			return 1;
 	}
-	net_unlock(lock);
+	return 0;
 }
 
-/* What a dead run left of its network limit: its class and cgroup. */
+/*
+ * The exec helper, as the conversion user: wait until priv has moved us
+ * into the run's cgroup, so that virt-v2v and everything it forks are
+ * classified from the first packet.  After NETCG_WAIT_MS, go on
+ * unclassified (priv will answer network limits "not available").
+ */
 void
-netcg_reap(const struct env *e, int basefd, const char *tag)
+netcg_wait(const char *path)
+{
+	struct timespec	ts = { 0, 10 * 1000000L };
+	int		i;
+
+	for (i = 0; i < NETCG_WAIT_MS / 10; i++) {
+		if (netcg_in(path))
+			return;
+		nanosleep(&ts, NULL);
+	}
+	log_warnx("not moved into the net_cls cgroup %s", path);
+}
+
+static int
+netcg_parent(const struct env *e)
 {
 	char	path[PATH_MAX];
-	int	parentfd, cgfd;
 
 	if (snprintf(path, sizeof(path), "%s/net_cls/%s", e->cgroup_root,
-	    NETCG_DIR) >= (int)sizeof(path) ||
-	    (parentfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+	    NETCG_DIR) >= (int)sizeof(path))
+		return -1;
+	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* A dead run's cgroup: its classid no longer holds a class (the sweep
+ * removes what no cgroup names), then the directory. */
+void
+netcg_reap(const struct env *e, const char *tag)
+{
+	int	parentfd, cgfd, fd;
+
+	if ((parentfd = netcg_parent(e)) == -1)
 		return;
 	if ((cgfd = openat(parentfd, tag, O_RDONLY | O_DIRECTORY |
 	    O_NOFOLLOW | O_CLOEXEC)) == -1) {
 		close(parentfd);
 		return;
 	}
-	netcg_reap_class(basefd, cgfd, tag);
+	if ((fd = openat(cgfd, "net_cls.classid", O_WRONLY | O_CLOEXEC)) !=
+	    -1) {
+		if (write(fd, "0\n", 2) != 2)
+			log_warn("cleanup: net_cls.classid of %s", tag);
+		close(fd);
+	}
 	log_info("cleanup: net_cls cgroup %s", tag);
 	netcg_remove(parentfd, cgfd, tag);
+}
+
+/* The minors that the cgroups of live runs name. */
+static void
+netcg_keep(int parentfd, uint8_t *keep)
+{
+	struct dirent	*de;
+	DIR		*d;
+	char		 path[NAME_MAX + 32], buf[32];
+	unsigned long	 id;
+	int		 fd;
+
+	if ((fd = dup(parentfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || snprintf(path, sizeof(path),
+		    "%s/net_cls.classid", de->d_name) >= (int)sizeof(path) ||
+		    slurp_at(parentfd, path, buf, sizeof(buf)) <= 0)
+			continue;
+		id = strtoul(buf, NULL, 10);
+		if ((id >> 16) == TC_MAJOR)
+			keep[(id & 0xffff) / 8] |= 1 << (id & 7);
+	}
+	closedir(d);
+}
+
+/*
+ * After the dead runs' cgroups are gone: under the host lock, remove
+ * every class of abc: that no live run's cgroup names (a run killed
+ * before it wrote its classid, or whose release failed), and our qdisc
+ * where no class is left.  Nothing to do where net_cls is not in use.
+ */
+void
+netcg_sweep(const struct env *e, int basefd)
+{
+	static uint8_t	 keep[(TC_MINOR_LAST + 1) / 8];
+	struct tc	 t;
+	int		 parentfd, lock;
+
+	if ((parentfd = netcg_parent(e)) == -1)
+		return;
+	memset(keep, 0, sizeof(keep));
+	memset(&t, 0, sizeof(t));
+	if ((lock = net_lock(basefd)) != -1) {
+		netcg_keep(parentfd, keep);
+		if (tc_open(&t) == 0) {
+			tc_sweep(&t, keep);
+			tc_close(&t);
+		}
+		net_unlock(lock);
+	}
+	close(parentfd);
 }

@@ -93,6 +93,7 @@ struct run {
 	int		 netwhy;		/* enum limit_why */
 	long		 ncpu;		/* online CPUs, once for the run */
 	char		 netprocs[PATH_MAX];	/* its cgroup.procs */
+	char		 netcgpath[PATH_MAX];	/* as /proc/PID/cgroup says */
 };
 
 /* env.c */
@@ -148,7 +149,9 @@ void	 scope_adopt(struct run *);
 void	 netcg_prepare(const struct conf *, struct run *);
 void	 netcg_undo(struct run *);
 void	 netcg_join(const char *);
-void	 netcg_reap(const struct env *, int, const char *);
+void	 netcg_wait(const char *);
+void	 netcg_reap(const struct env *, const char *);
+void	 netcg_sweep(const struct env *, int);
 
 /* helper.c */
 int	 helper_spec(char *, size_t, int, const char *);

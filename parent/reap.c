@@ -1,11 +1,12 @@
 /*
  * What runs whose priv died leave behind.  priv holds a flock on its
  * run's lock for the run's whole life; a lock nobody holds marks a dead
- * run.  For each: stop its systemd unit, remove its tc class and net_cls
- * cgroup, kill its ssh-agent, remove the private directory
+ * run.  For each: stop its systemd unit, remove its net_cls cgroup, kill
+ * its ssh-agent, remove the private directory
  * (secrets, the ssh-agent's directory, the lock), and close its state
- * file as failed and finished if nobody did.  Run by --cleanup and at
- * the start of every wrapper run as root.
+ * file as failed and finished if nobody did.  Then every tc class that no
+ * live run's cgroup names goes.  Run by --cleanup and at the start of
+ * every wrapper run as root.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -159,7 +160,7 @@ reap_one(const struct env *e, int basefd, const char *name)
 	snprintf(tag, sizeof(tag), "%s", rundir + strlen(RUN_PREFIX));
 	log_info("cleanup: %s belongs to a run that ended unexpectedly", name);
 	stop_unit(e, tag);
-	netcg_reap(e, basefd, tag);
+	netcg_reap(e, tag);
 	if (snprintf(sock, sizeof(sock), "%s/%s/%s/%s", e->run_dir, name,
 	    AGENT_DIR, AGENT_SOCK) < (int)sizeof(sock))
 		agent_reap(sock);
@@ -203,6 +204,7 @@ reap_dead_runs(const struct env *e)
 		n += reap_one(e, basefd, de->d_name);
 	}
 	closedir(d);
+	netcg_sweep(e, basefd);
 	close(basefd);
 	return n;
 }

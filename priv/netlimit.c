@@ -6,6 +6,7 @@
  * and the cgroup.
  */
 #include <sys/file.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,22 +22,32 @@
 #include "common/wrapper.h"
 #include "priv/priv.h"
 
+#define NET_LOCK_NAME	".tc-lock"
 #define NET_LOCK_MS	10000
 
 /*
- * The host lock: a flock on the wrapper's base run directory itself, so
- * that no lock file is left behind.  A new open, as a flock belongs to
- * an open file description.  -1 if not had.
+ * The host lock: a flock on a file of root's, mode 0600, in the base run
+ * directory (root's, 0755), which only root can open: no other user can
+ * take it and stall every run.  It stays there, empty, between runs.
+ * -1 if not had within NET_LOCK_MS.
  */
 int
 net_lock(int basefd)
 {
 	struct timespec	ts = { 0, 10 * 1000000L };
+	struct stat	sb;
 	int		fd, i;
 
-	if ((fd = openat(basefd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
-	    -1) {
-		log_warn("tc lock");
+	if ((fd = openat(basefd, NET_LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC, 0600)) == -1) {
+		log_warn("tc lock %s", NET_LOCK_NAME);
+		return -1;
+	}
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) || sb.st_uid != 0 ||
+	    (sb.st_mode & 077) != 0) {
+		log_warnx("tc lock %s: not a private file of root's",
+		    NET_LOCK_NAME);
+		close(fd);
 		return -1;
 	}
 	for (i = 0; i < NET_LOCK_MS / 10; i++) {
@@ -118,6 +129,28 @@ net_first(struct privconf *pc, uint64_t rate, int *why)
 	/* Answered once and for all: no churn on the host at each try. */
 	pc->netwhy = *why = r == TC_ENOCLS ? LIMIT_WHY_NOCLS : LIMIT_WHY_NOIF;
 	return LIMIT_UNAVAILABLE;
+}
+
+/*
+ * A unit's process, right after systemd started it: into the run's
+ * cgroup (root's cgroup.procs; cgroup v1 lets euid 0 move any task).
+ * The exec helper waits for this before it executes virt-v2v.
+ */
+void
+net_adopt(struct privconf *pc, pid_t pid)
+{
+	char	buf[32];
+	int	fd, n;
+
+	if (pc->netcgfd == -1)
+		return;
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
+	if ((fd = openat(pc->netcgfd, "cgroup.procs", O_WRONLY |
+	    O_CLOEXEC)) == -1 || write(fd, buf, n) != n)
+		log_warn("moving pid %ld into net_cls cgroup %s", (long)pid,
+		    pc->tag);
+	if (fd != -1)
+		close(fd);
 }
 
 /* A limit_status; *why when LIMIT_UNAVAILABLE.  0 bytes: unlimited. */

@@ -384,6 +384,9 @@ priv_start_v2v(struct priv *p)
 	if (conv_start(p->pc, &p->v2v_pid, &p->pidfd, mt.text,
 	    sizeof(mt.text)) == 0) {
 		p->v2v_running = p->v2v_started = 1;
+		/* A direct child joined the net_cls cgroup itself. */
+		if (p->pc->unit[0] != '\0')
+			net_adopt(p->pc, p->v2v_pid);
 		mp.pid = p->v2v_pid;
 		log_info("virt-v2v started, pid %ld", (long)mp.pid);
 		priv_compose(p, IMSG_V2V_STARTED, &mp, sizeof(mp));

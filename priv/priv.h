@@ -118,9 +118,11 @@ void	tc_close(struct tc *);
 int	tc_reserve(struct tc *, uint64_t);
 int	tc_rate(struct tc *, uint64_t);
 void	tc_release(struct tc *, uint32_t);
+void	tc_sweep(struct tc *, const uint8_t *);
 
 /* netlimit.c */
 int	net_limit(struct privconf *, pid_t, long long, int *);
+void	net_adopt(struct privconf *, pid_t);
 void	net_release(struct privconf *);
 int	net_lock(int);
 void	net_unlock(int);

@@ -427,18 +427,43 @@ tc_rate(struct tc *t, uint64_t rate)
 	return ret;
 }
 
+/* Delete the classes of abc: on one interface that keep does not name. */
+static void
+tc_sweep_one(struct tc *t, int ifindex, const char *name,
+    const uint8_t *keep)
+{
+	struct nl_cache		*cache;
+	struct nl_object	*o;
+	uint32_t		 h, minor;
+
+	if (rtnl_class_alloc_cache(t->sk, ifindex, &cache) < 0)
+		return;
+	for (o = nl_cache_get_first(cache); o != NULL;
+	    o = nl_cache_get_next(o)) {
+		h = rtnl_tc_get_handle(TC_CAST(o));
+		minor = TC_H_MIN(h);
+		if (TC_H_MAJ(h) != TC_QDISC || minor == 0 ||
+		    keep[minor / 8] & (1 << (minor % 8)))
+			continue;
+		log_info("tc: removed abc:%x from %s: no run has it", minor,
+		    name);
+		tc_class_del(t, ifindex, minor);
+	}
+	nl_cache_free(cache);
+}
+
 /*
- * Remove class abc:minor wherever it is, and our qdisc from every
- * interface where no class is left in it.  Also for a dead run's class,
- * so it walks every interface, not only those recorded.
+ * On every interface (not only those recorded: also for a dead run):
+ * remove class abc:minor, or with keep every class of abc: keep does not
+ * name; then our qdisc wherever no class is left in it.
  */
-void
-tc_release(struct tc *t, uint32_t minor)
+static void
+tc_clean(struct tc *t, uint32_t minor, const uint8_t *keep)
 {
 	struct nl_cache		*links;
 	struct nl_object	*o;
 	struct rtnl_link	*l;
-	int			 err;
+	int			 ifindex, err;
 
 	if (rtnl_link_alloc_cache(t->sk, AF_UNSPEC, &links) < 0) {
 		log_warnx("tc: cannot list the interfaces");
@@ -447,15 +472,36 @@ tc_release(struct tc *t, uint32_t minor)
 	for (o = nl_cache_get_first(links); o != NULL;
 	    o = nl_cache_get_next(o)) {
 		l = (struct rtnl_link *)o;
-		if (minor != 0 && (err = tc_class_del(t,
-		    rtnl_link_get_ifindex(l), minor)) < 0 &&
+		ifindex = rtnl_link_get_ifindex(l);
+		if (keep != NULL)
+			tc_sweep_one(t, ifindex, rtnl_link_get_name(l), keep);
+		else if ((err = tc_class_del(t, ifindex, minor)) < 0 &&
 		    err != -NLE_OBJ_NOTFOUND && err != -NLE_INVAL)
 			log_warnx("tc: removing class abc:%x from %s: %s",
 			    minor, rtnl_link_get_name(l), nl_geterror(err));
-		tc_unshape(t, rtnl_link_get_ifindex(l), rtnl_link_get_name(l));
+		tc_unshape(t, ifindex, rtnl_link_get_name(l));
 	}
 	nl_cache_free(links);
+}
+
+/* The end of a run: its class, and the qdisc where it was the last. */
+void
+tc_release(struct tc *t, uint32_t minor)
+{
+	tc_clean(t, minor, NULL);
 	if (minor == t->minor)
 		t->minor = 0;
+	t->nif = 0;
+}
+
+/*
+ * What runs that died left, whatever the moment of their death: every
+ * class of abc: that no run's cgroup names (keep: a bit per minor).
+ * Under the host lock, where every live run's classid is already set.
+ */
+void
+tc_sweep(struct tc *t, const uint8_t *keep)
+{
+	tc_clean(t, 0, keep);
 	t->nif = 0;
 }

@@ -126,13 +126,15 @@ snapshot() {
 }
 
 # clean_after DESC BEFORE: snapshot again; only a run directory with its
-# state file and the three logs may have appeared, nothing else changed.
+# state file and the three logs may have appeared (and the host's empty
+# tc lock file, once a run asked for a network limit), nothing else.
 clean_after() {
 	local d=$1 after=$T/snap.after extra
 	snapshot "$after"
 	extra=$(diff "$2" "$after" | grep '^[<>]' | grep -vE \
 	    -e '^> \./v2v-import-[0-9T]+-[0-9]+(/state\.json)?$' \
-	    -e '^> \./v2v-import-[0-9T]+-[0-9]+(-mr|-wrapper)?\.log$')
+	    -e '^> \./v2v-import-[0-9T]+-[0-9]+(-mr|-wrapper)?\.log$' \
+	    -e '^> \./\.tc-lock$')
 	if [ -z "$extra" ]; then ok "$d: only logs and the state are left"; else
 		notok "$d: only logs and the state are left"
 		printf '%s\n' "$extra" | head -n 10 | sed 's/^/# /'

@@ -47,7 +47,7 @@ eq "virt-v2v is the fake, exec'd by the helper" "$(readlink "/proc/$V2V/exe")" "
 NCG=/sys/fs/cgroup/net_cls/v2v-conversion/${UNIT#virt-v2v-}
 NCG=${NCG%.service}
 if [ -e /sys/fs/cgroup/net_cls/net_cls.classid ]; then
-	check "the helper, as vdsm, put virt-v2v in the run's net_cls cgroup" \
+	check "priv moved the unit's process into the run's net_cls cgroup before virt-v2v ran" \
 	    grep -qx "$V2V" "$NCG/cgroup.procs"
 else
 	skip "the run's net_cls cgroup: no net_cls hierarchy in the container"

@@ -61,8 +61,8 @@ run "$T/cg" ',"throttling":{"network":"1000000"}'
 V2V=$(jget "$STATE" .pid)
 check "the run's cgroup exists" test -d "$CG/$TAG"
 eq "it is root's, 0755" "$(stat -c '%U %a' "$CG/$TAG")" "root 755"
-eq "its cgroup.procs is the conversion user's (the v2v log's owner)" \
-    "$(stat -c %U "$CG/$TAG/cgroup.procs")" "$(stat -c %U "$(jq -r .v2v_log "$T/out")")"
+eq "its cgroup.procs stays root's: no user moves tasks in or out" \
+    "$(stat -c '%U %a' "$CG/$TAG/cgroup.procs")" "root 644"
 check "virt-v2v ($V2V) is in it" grep -qx "$V2V" "$CG/$TAG/cgroup.procs"
 if tc -n "$NS" qdisc add dev v2vn1 root handle ffff: htb 2>/dev/null &&
     ! tc -n "$NS" filter add dev v2vn1 parent ffff: protocol all prio 1 handle 1: cgroup 2>/dev/null; then
@@ -109,6 +109,43 @@ eq "--cleanup cleans the dead run" "$(tail -n 1 "$T/cleanup.out")" "1 dead run c
 check "--cleanup removed its cgroup" test ! -e "$CG/$TAG"
 eq "no qdisc left after the cleanup" "$(shaped)" 0
 no_procs_left "kill -9 of priv"
+
+# What runs killed at any moment leave: every class of abc: that no live
+# run's cgroup names goes at the next start or --cleanup, and the qdisc
+# with the last; a class a live run's cgroup names stays.
+TCRUN=$TOP/regress/tc/tcrun
+coproc LIVE { ip netns exec "$NS" "$TCRUN" -n -l "$T/run" 1000000 2>/dev/null; }
+read -r LIVECLS <&"${LIVE[0]}"
+mkdir "$CG/live-$$"
+echo $((0xabc0000 + 0x${LIVECLS#abc:})) >"$CG/live-$$/net_cls.classid"
+# Its stdin a FIFO we hold open: it holds its class until killed.
+mkfifo "$T/ofifo"
+exec {OF}<>"$T/ofifo"
+ip netns exec "$NS" "$TCRUN" -n -l "$T/run" 2000000 <"$T/ofifo" >"$T/orphan" 2>/dev/null &
+ORPHAN=$!
+for _ in $(seq 500); do [ -s "$T/orphan" ] && break; sleep 0.01; done
+kill -9 $ORPHAN; wait $ORPHAN 2>/dev/null; exec {OF}>&-
+ORPHANCLS=$(cat "$T/orphan")
+check "an orphan class ($ORPHANCLS) is left by a killed run" \
+    test -n "$(tc -n "$NS" class show dev v2vn0 classid "$ORPHANCLS")"
+V2V_WRAPPER_CGROUP_ROOT=$T/cg nsenter --net="/run/netns/$NS" "$WRAPPER" --cleanup >/dev/null 2>&1
+eq "--cleanup removed the orphan class" "$(tc -n "$NS" class show dev v2vn0 classid "$ORPHANCLS")" ""
+check "and kept the live run's ($LIVECLS)" test -n "$(tc -n "$NS" class show dev v2vn0 classid "$LIVECLS")"
+eq "the host lock is root's, 0600, a regular file" "$(stat -c '%U %a %F' "$T/run/.tc-lock")" "root 600 regular empty file"
+check "another user cannot open it (so cannot hold it)" \
+    sh -c "! setpriv --reuid=65534 --regid=65534 --clear-groups flock -n '$T/run/.tc-lock' true 2>/dev/null"
+setpriv --reuid=65534 --regid=65534 --clear-groups flock -x "$T/run" sleep 30 &
+HOLDER=$!
+sleep 0.2
+SECONDS=0
+ip netns exec "$NS" "$TCRUN" -n -l "$T/run" 3000000 >"$T/third" </dev/null 2>/dev/null
+check "a flock on the run directory by another user blocks nobody (${SECONDS} s)" test -s "$T/third" -a $SECONDS -lt 5
+pkill -P $HOLDER; kill $HOLDER 2>/dev/null; wait $HOLDER 2>/dev/null
+exec {LIVE[1]}>&-
+wait $LIVE_PID
+rmdir "$CG/live-$$"
+V2V_WRAPPER_CGROUP_ROOT=$T/cg nsenter --net="/run/netns/$NS" "$WRAPPER" --cleanup >/dev/null 2>&1
+eq "nothing of abc: is left" "$(shaped)" 0
 
 # 2. A run that needs no network limit still leaves nothing.
 run "$T/cg" ''

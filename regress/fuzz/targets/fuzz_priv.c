@@ -502,6 +502,15 @@ unit_cpu_quota(struct privconf *c, long long value)
 	return M.quota_fails ? -1 : 0;
 }
 
+/* At the start of a unit only, never from a message: not an effect the
+ * model follows, but checked for its arguments. */
+void
+net_adopt(struct privconf *c, pid_t pid)
+{
+	FZ_CHECK(c == &pc);
+	FZ_CHECK(c->unit[0] != '\0' && pid > 0);
+}
+
 int
 net_limit(struct privconf *c, pid_t pid, long long value, int *why)
 {
