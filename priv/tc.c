@@ -48,6 +48,7 @@
 /* Unclassified packets go to HTB's direct queue; with a device whose
  * txqueuelen is 0 that queue would hold 2 packets and drop the rest. */
 #define TC_DIRECT_QLEN	10000
+#define TC_LEAF_LIMIT	10000
 
 int
 tc_open(struct tc *t)
@@ -226,30 +227,37 @@ tc_nclasses(struct tc *t, int ifindex)
 
 /*
  * Is the root qdisc of this interface ours to use?  1: ours already
- * (another run made it), 2: a kernel default we may replace, 0: someone
- * configured it.
+ * (another run made it), 2: the kernel's defaults we may replace, 0:
+ * someone configured it.  Defaults have handle 0:, the root and (under
+ * mq) every child: an mq whose queues someone gave qdiscs is configured.
+ * An ingress or clsact qdisc is beside the root, not under it.
  */
 static int
 tc_root_kind(struct nl_cache *qdiscs, int ifindex, char *what, size_t len)
 {
-	struct rtnl_qdisc	*q;
-	uint32_t		 h;
+	struct nl_object	*o;
+	uint32_t		 h, parent;
 	const char		*kind;
-	int			 r;
+	int			 r = 2;
 
-	if ((q = rtnl_qdisc_get_by_parent(qdiscs, ifindex, TC_H_ROOT)) ==
-	    NULL)
-		return 2;
-	h = rtnl_tc_get_handle(TC_CAST(q));
-	kind = rtnl_tc_get_kind(TC_CAST(q));
-	if (kind == NULL)
-		kind = "?";
-	snprintf(what, len, "%s %x:", kind, TC_H_MAJ(h) >> 16);
-	if (h == 0)
-		r = 2;
-	else
-		r = h == TC_QDISC && strcmp(kind, "htb") == 0;
-	rtnl_qdisc_put(q);
+	snprintf(what, len, "the kernel's");
+	for (o = nl_cache_get_first(qdiscs); o != NULL;
+	    o = nl_cache_get_next(o)) {
+		if (rtnl_tc_get_ifindex(TC_CAST(o)) != ifindex)
+			continue;
+		h = rtnl_tc_get_handle(TC_CAST(o));
+		parent = rtnl_tc_get_parent(TC_CAST(o));
+		/* TC_H_CLSACT is TC_H_INGRESS. */
+		if (h == 0 || parent == TC_H_INGRESS)
+			continue;
+		if ((kind = rtnl_tc_get_kind(TC_CAST(o))) == NULL)
+			kind = "?";
+		if (parent == TC_H_ROOT && h == TC_QDISC &&
+		    strcmp(kind, "htb") == 0)
+			return 1;
+		snprintf(what, len, "%s %x:", kind, TC_H_MAJ(h) >> 16);
+		r = 0;
+	}
 	return r;
 }
 
@@ -286,7 +294,8 @@ tc_shape_one(struct tc *t, struct rtnl_link *l, int kind)
 	if ((err = tc_filter_add(t, ifindex)) < 0 && err != -NLE_EXIST) {
 		if (made)
 			tc_unshape(t, ifindex, rtnl_link_get_name(l));
-		return err;
+		/* ENOENT of a filter add: the kind is unknown. */
+		return err == -NLE_OBJ_NOTFOUND ? TC_ENOCLS : err;
 	}
 	return 0;
 }
@@ -319,8 +328,8 @@ tc_shape(struct tc *t)
 			continue;
 		if ((kind = tc_root_kind(qdiscs, rtnl_link_get_ifindex(l),
 		    what, sizeof(what))) == 0) {
-			log_info("tc: %s keeps its root qdisc %s, not shaped",
-			    rtnl_link_get_name(l), what);
+			log_info("tc: %s keeps its configured qdisc %s, "
+			    "not shaped", rtnl_link_get_name(l), what);
 			continue;
 		}
 		if (t->nif == TC_IF_MAX) {
@@ -328,11 +337,12 @@ tc_shape(struct tc *t)
 			    TC_IF_MAX, rtnl_link_get_name(l));
 			continue;
 		}
-		if ((err = tc_shape_one(t, l, kind)) == -NLE_OBJ_NOTFOUND)
+		if ((err = tc_shape_one(t, l, kind)) == TC_ENOCLS)
 			ret = TC_ENOCLS;
 		else if (err < 0) {
-			log_warnx("tc: shaping %s: %s", rtnl_link_get_name(l),
-			    nl_geterror(err));
+			if (err != -NLE_NODEV)
+				log_warnx("tc: shaping %s: %s",
+				    rtnl_link_get_name(l), nl_geterror(err));
 			continue;
 		} else {
 			t->ifindex[t->nif] = rtnl_link_get_ifindex(l);
@@ -347,6 +357,43 @@ tc_shape(struct tc *t)
 	return ret == 0 ? t->nif : ret;
 }
 
+/* Interface i went away: out of our list. */
+static void
+tc_forget(struct tc *t, int i)
+{
+	log_info("tc: %s went away", t->ifname[i]);
+	t->nif--;
+	memmove(&t->ifindex[i], &t->ifindex[i + 1],
+	    (t->nif - i) * sizeof(t->ifindex[0]));
+	memmove(&t->mtu[i], &t->mtu[i + 1], (t->nif - i) * sizeof(t->mtu[0]));
+	memmove(&t->ifname[i], &t->ifname[i + 1],
+	    (t->nif - i) * sizeof(t->ifname[0]));
+}
+
+/*
+ * The class's own queue: a pfifo of TC_LEAF_LIMIT packets, not the
+ * kernel's default leaf, whose limit is the device's txqueuelen (0 on
+ * some: every packet of the class would be dropped).  The kernel picks
+ * its handle; it goes with the class.
+ */
+static void
+tc_leaf_add(struct tc *t, int ifindex, uint32_t minor)
+{
+	struct tc_fifo_qopt	 opt = { TC_LEAF_LIMIT };
+	struct nl_msg		*msg;
+	int			 err;
+
+	msg = tc_msg(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex,
+	    TC_HANDLE(TC_MAJOR, minor), 0, 0, "pfifo");
+	if (msg != NULL && nla_put(msg, TCA_OPTIONS, sizeof(opt), &opt) < 0) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	if ((err = tc_send(t, msg)) < 0)
+		log_warnx("tc: the queue of abc:%x: %s", minor,
+		    nl_geterror(err));
+}
+
 /* Take minor on every shaped interface, or none: 1 taken, 0 in use
  * somewhere, -1 failed. */
 static int
@@ -357,8 +404,15 @@ tc_take(struct tc *t, uint32_t minor, uint64_t rate)
 	for (i = 0; i < t->nif; i++) {
 		err = tc_class_set(t, i, minor, rate,
 		    NLM_F_CREATE | NLM_F_EXCL);
-		if (err == 0)
+		if (err == 0) {
+			tc_leaf_add(t, t->ifindex[i], minor);
 			continue;
+		}
+		if (err == -NLE_NODEV) {
+			/* A tap that went away: not a reason to fail. */
+			tc_forget(t, i--);
+			continue;
+		}
 		for (j = 0; j < i; j++)
 			tc_class_del(t, t->ifindex[j], minor);
 		if (err == -NLE_EXIST)
@@ -419,7 +473,8 @@ tc_rate(struct tc *t, uint64_t rate)
 	int	i, err, ret = 0;
 
 	for (i = 0; i < t->nif; i++)
-		if ((err = tc_class_set(t, i, t->minor, rate, 0)) < 0) {
+		if ((err = tc_class_set(t, i, t->minor, rate, 0)) < 0 &&
+		    err != -NLE_NODEV) {
 			log_warnx("tc: rate of abc:%x on %s: %s", t->minor,
 			    t->ifname[i], nl_geterror(err));
 			ret = -1;

@@ -47,6 +47,9 @@ else
 	tc -n "$NS" qdisc add dev v2vc0 root handle 1: tbf rate 1mbit burst 10k latency 50ms
 	ADMIN=tbf
 fi
+# An ingress qdisc is beside the root, not a configured root: v2vb1 is
+# shaped all the same.
+tc -n "$NS" qdisc add dev v2vb1 ingress
 SHAPED="lo v2va0 v2vb0 v2vb1 v2vc1"
 admin_view() { tc -n "$NS" -d qdisc show dev v2vc0; tc -n "$NS" -d class show dev v2vc0; tc -n "$NS" filter show dev v2vc0; }
 ADMIN_BEFORE=$(admin_view)
@@ -139,6 +142,8 @@ check "no default class: unclassified traffic is not limited" \
     sh -c 'tc -n "$0" qdisc show dev v2va0 | grep -q "default 0 "' "$NS"
 every "class abc:1 at 8Mbit (1000000 bytes/s)" \
     sh -c '[ "$(tc -n "$0" class show dev "$1" classid abc:1 | grep -o "rate [^ ]* ceil [^ ]*")" = "rate 8Mbit ceil 8Mbit" ]' "$NS"
+check "the class's own queue: pfifo of 10000 packets, also where txqueuelen is 0" \
+    sh -c 'tc -n "$0" qdisc show dev v2vb0 | grep -q "^qdisc pfifo [0-9a-f]*: parent abc:1 limit 10000p"' "$NS"
 check "quantum set explicitly" \
     sh -c 'tc -n "$0" -d class show dev v2va0 classid abc:1 | grep -q "quantum 65536"' "$NS"
 echo "rate 2000000" >&"${FD[one]}"
@@ -284,4 +289,4 @@ eq "the admin's qdisc is byte-identical afterwards" "$(admin_view)" "$ADMIN_BEFO
 # Only the info lines: the classes taken, the qdiscs removed, the admin's
 # interface left alone.
 eq "no tc warning from any run" "$(grep -v -e 'tc: class abc:[0-9a-f]* on [^ ]*$' \
-    -e 'tc: removed the shared qdisc abc: from ' -e 'tc: v2vc0 keeps its root qdisc' "$T/err")" ""
+    -e 'tc: removed the shared qdisc abc: from ' -e 'tc: v2vc0 keeps its configured qdisc' "$T/err")" ""
