@@ -29,6 +29,7 @@
 #include "parent/parent.h"
 
 #define YOUNG_SEC	60	/* a run this young may still be setting up */
+#define STATE_MAX	(1024 * 1024)	/* far above any state file */
 
 /* Remove a directory's entries (one level) and the directory. */
 static void
@@ -78,6 +79,7 @@ static void
 close_state(int basefd, const char *rundir)
 {
 	json_t		*o = NULL, *lm;
+	struct stat	 sb;
 	const char	*type;
 	char		 path[PATH_MAX], tmp[PATH_MAX];
 	int		 dfd, fd;
@@ -85,9 +87,13 @@ close_state(int basefd, const char *rundir)
 	if ((dfd = openat(basefd, rundir, O_RDONLY | O_DIRECTORY |
 	    O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return;
-	if ((fd = openat(dfd, STATE_NAME, O_RDONLY | O_NOFOLLOW |
+	/* The run directory is kvm's: not a FIFO to hang on, not a huge
+	 * file to swallow. */
+	if ((fd = openat(dfd, STATE_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC)) != -1) {
-		o = json_loadfd(fd, 0, NULL);
+		if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    sb.st_size <= STATE_MAX)
+			o = json_loadfd(fd, 0, NULL);
 		close(fd);
 	}
 	if (o != NULL && json_is_object(o) &&

@@ -86,7 +86,7 @@ monitor_exec(const struct run *r, int sock, int foreground)
 	 * /proc/self/exe, not a path (valgrind, for one, takes the path
 	 * /proc/self/exe for its own program).
 	 */
-	if ((exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)) == -1)
+	if ((exe = open("/proc/self/exe", O_PATH | O_CLOEXEC)) == -1)
 		fatal("/proc/self/exe");
 	execveat(exe, "", argv, envp, AT_EMPTY_PATH);
 	fatal("execveat /proc/self/exe");

@@ -104,8 +104,12 @@ kill -9 "$PRIV"
 for _ in $(seq 100); do kill -0 "$V2V" 2>/dev/null || break; sleep 0.05; done
 check "kill -9 of priv: virt-v2v ends too" sh -c "! kill -0 $V2V 2>/dev/null"
 check "kill -9 of priv: its cgroup is left" test -d "$CG/$TAG"
-V2V_WRAPPER_CGROUP_ROOT=$T/cg "$WRAPPER" --cleanup >"$T/cleanup.out" 2>&1
-eq "--cleanup cleans the dead run" "$(tail -n 1 "$T/cleanup.out")" "1 dead run cleaned up"
+# A kvm member may put a FIFO where the dead run's state was.
+mv "$STATE" "$STATE.real" && mkfifo -m 644 "$STATE"
+V2V_WRAPPER_CGROUP_ROOT=$T/cg timeout 20 "$WRAPPER" --cleanup >"$T/cleanup.out" 2>&1
+eq "--cleanup cleans the dead run, a FIFO as its state does not hang it" \
+    "$(tail -n 1 "$T/cleanup.out")" "1 dead run cleaned up"
+rm -f "$STATE" && mv "$STATE.real" "$STATE"
 check "--cleanup removed its cgroup" test ! -e "$CG/$TAG"
 eq "no qdisc left after the cleanup" "$(shaped)" 0
 no_procs_left "kill -9 of priv"
