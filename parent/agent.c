@@ -6,6 +6,7 @@
  * the agent holds the key.  priv stops the agent when virt-v2v ends.
  */
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <dirent.h>
@@ -201,25 +202,43 @@ agent_is(pid_t pid, const char *sock)
 
 /*
  * A dead run's ssh-agent, which still holds the key.  Its death signal
- * does not reach it: ssh-agent is set-group-ID, and exec clears it.  The
- * private directory's path in its argv names it.
+ * does not reach it: ssh-agent is set-group-ID, and exec clears it.
+ * Only processes of the agent directory's owner are looked at; each is
+ * pinned with a pidfd before its argv is read, so the signal goes to
+ * the process that matched, never to a pid reused in between.
  */
 void
-agent_reap(const char *sock)
+agent_reap(int privfd, const char *sock)
 {
 	struct dirent	*de;
+	struct stat	 sb, ps;
 	DIR		*d;
 	pid_t		 pid;
 	char		*end;
+	int		 procfd, pidfd;
 
-	if ((d = opendir("/proc")) == NULL)
+	if (fstatat(privfd, AGENT_DIR, &sb, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    (procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
 		return;
+	if ((d = fdopendir(procfd)) == NULL) {
+		close(procfd);
+		return;
+	}
 	while ((de = readdir(d)) != NULL) {
 		pid = strtol(de->d_name, &end, 10);
-		if (*end != '\0' || pid <= 1 || !agent_is(pid, sock))
+		if (*end != '\0' || pid <= 1 ||
+		    fstatat(procfd, de->d_name, &ps, 0) == -1 ||
+		    ps.st_uid != sb.st_uid)
 			continue;
-		log_info("cleanup: ssh-agent pid %ld of a dead run", (long)pid);
-		kill(pid, SIGKILL);
+		if ((pidfd = syscall(SYS_pidfd_open, pid, 0)) == -1)
+			continue;
+		if (agent_is(pid, sock)) {
+			log_info("cleanup: ssh-agent pid %ld of a dead run",
+			    (long)pid);
+			syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		}
+		close(pidfd);
 	}
 	closedir(d);
 }

@@ -112,7 +112,7 @@ int	 probe_caps(struct run *, char *, size_t);
 int	 agent_paths(struct run *);
 int	 agent_start(const struct conf *, struct run *, char *, size_t);
 void	 agent_stop(struct run *);
-void	 agent_reap(const char *);
+void	 agent_reap(int, const char *);
 
 /* reap.c */
 int	 reap_dead_runs(const struct env *);

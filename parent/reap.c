@@ -167,11 +167,11 @@ reap_one(const struct env *e, int basefd, const char *name)
 	log_info("cleanup: %s belongs to a run that ended unexpectedly", name);
 	stop_unit(e, tag);
 	netcg_reap(e, tag);
-	if (snprintf(sock, sizeof(sock), "%s/%s/%s/%s", e->run_dir, name,
-	    AGENT_DIR, AGENT_SOCK) < (int)sizeof(sock))
-		agent_reap(sock);
 	if ((pfd = openat(basefd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) != -1) {
+		if (snprintf(sock, sizeof(sock), "%s/%s/%s/%s", e->run_dir,
+		    name, AGENT_DIR, AGENT_SOCK) < (int)sizeof(sock))
+			agent_reap(pfd, sock);
 		remove_dir(pfd, SECRETS_DIR);
 		remove_dir(pfd, AGENT_DIR);
 		unlinkat(pfd, LOCK_NAME, 0);
