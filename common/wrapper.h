@@ -119,6 +119,7 @@ enum limit_why {
 	LIMIT_WHY_NOCLS,	/* the kernel has no cgroup classifier */
 	LIMIT_WHY_NOIF,		/* no interface we may shape */
 	LIMIT_WHY_NOTJOINED,	/* virt-v2v is not in the run's cgroup */
+	LIMIT_WHY_HYBRID,	/* cgroup2 mounted too, kernel before 5.15 */
 	LIMIT_WHY_MAX
 };
 

@@ -274,6 +274,9 @@ static const char *const limit_why[LIMIT_WHY_MAX] = {
 	[LIMIT_WHY_NOIF] = ": no interface may be shaped",
 	[LIMIT_WHY_NOTJOINED] = ": virt-v2v is not in the run's net_cls "
 	    "cgroup",
+	[LIMIT_WHY_HYBRID] = ": a cgroup2 hierarchy is mounted too, and "
+	    "before Linux 5.15 a net_cls classid turns off cgroup2 socket "
+	    "matching for the whole host",
 };
 
 /* The state keeps normalised strings: "50%", "1048576", "unlimited". */

@@ -10,6 +10,7 @@
  * network throttling is unavailable there instead.
  */
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/vfs.h>
 
 #include <dirent.h>
@@ -59,6 +60,42 @@ netcg_root(const struct run *r, int *why)
 	return fd;
 }
 
+/*
+ * Before Linux 5.15 a net_cls classid (and a net_prio map) turns off
+ * cgroup2 socket matching for the whole host: systemd's IPAddressDeny=
+ * and the like stop working.  So on such a kernel with a cgroup2
+ * hierarchy mounted beside v1 (a "hybrid" host) net_cls is not ours to
+ * use.  1 when it is not; an unknown release counts as old.
+ */
+int
+netcg_hybrid_unsafe(const char *release, int has_cgroup2)
+{
+	int	maj, min;
+
+	if (!has_cgroup2)
+		return 0;
+	if (sscanf(release, "%d.%d", &maj, &min) != 2)
+		return 1;
+	return maj < 5 || (maj == 5 && min < 15);
+}
+
+static int
+netcg_has_cgroup2(void)
+{
+	FILE	*f;
+	char	*line = NULL;
+	size_t	 len = 0;
+	int	 found = 0;
+
+	if ((f = fopen("/proc/self/mountinfo", "re")) == NULL)
+		return 1;	/* cannot tell: assume the worst */
+	while (!found && getline(&line, &len, f) != -1)
+		found = strstr(line, " - cgroup2 ") != NULL;
+	free(line);
+	fclose(f);
+	return found;
+}
+
 /* A directory of root's that group and other cannot write. */
 static int
 netcg_mkdir(int dirfd, const char *name, int excl)
@@ -91,12 +128,19 @@ netcg_mkdir(int dirfd, const char *name, int excl)
 void
 netcg_prepare(const struct conf *cf, struct run *r)
 {
-	int	rootfd;
+	struct utsname	u;
+	int		rootfd;
 
 	r->netwhy = !r->root ? LIMIT_WHY_NOTROOT :
 	    !cf->daemonize ? LIMIT_WHY_FOREGROUND : 0;
 	if (r->netwhy != 0 || (rootfd = netcg_root(r, &r->netwhy)) == -1)
 		return;
+	if (uname(&u) == -1 ||
+	    netcg_hybrid_unsafe(u.release, netcg_has_cgroup2())) {
+		r->netwhy = LIMIT_WHY_HYBRID;
+		close(rootfd);
+		return;
+	}
 	r->netwhy = LIMIT_WHY_CGROUP;
 	if ((r->netparentfd = netcg_mkdir(rootfd, NETCG_DIR, 0)) != -1 &&
 	    (r->netcgfd = netcg_mkdir(r->netparentfd, r->tag, 1)) == -1) {

@@ -147,6 +147,7 @@ void	 scope_adopt(struct run *);
 
 /* netcg.c */
 void	 netcg_prepare(const struct conf *, struct run *);
+int	 netcg_hybrid_unsafe(const char *, int);
 void	 netcg_undo(struct run *);
 void	 netcg_join(const char *);
 void	 netcg_wait(const char *);
