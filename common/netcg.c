@@ -10,15 +10,27 @@
 #include "common/netcg.h"
 
 /*
- * rmdir v2v-conversion/TAG and close the descriptors given.
+ * Clear the classid of v2v-conversion/TAG, rmdir it and close the
+ * descriptors given.
  * v2v-conversion itself stays: the hierarchy's root is 0555, and only
  * the parent, with CAP_DAC_OVERRIDE, may make or remove entries in it.
  */
 void
 netcg_remove(int parentfd, int cgfd, const char *tag)
 {
-	if (cgfd != -1)
+	int	fd;
+
+	if (cgfd != -1) {
+		/* If a process stays and the rmdir fails, it must not carry a
+		 * class id that a later run may take. */
+		if ((fd = openat(cgfd, "net_cls.classid", O_WRONLY |
+		    O_CLOEXEC)) != -1) {
+			if (write(fd, "0\n", 2) != 2)
+				log_warn("net_cls.classid of %s", tag);
+			close(fd);
+		}
 		close(cgfd);
+	}
 	if (parentfd != -1) {
 		/* EBUSY: a process of the run is still in it. */
 		if (unlinkat(parentfd, tag, AT_REMOVEDIR) == -1 &&

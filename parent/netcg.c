@@ -257,7 +257,7 @@ netcg_parent(const struct env *e)
 void
 netcg_reap(const struct env *e, const char *tag)
 {
-	int	parentfd, cgfd, fd;
+	int	parentfd, cgfd;
 
 	if ((parentfd = netcg_parent(e)) == -1)
 		return;
@@ -265,12 +265,6 @@ netcg_reap(const struct env *e, const char *tag)
 	    O_NOFOLLOW | O_CLOEXEC)) == -1) {
 		close(parentfd);
 		return;
-	}
-	if ((fd = openat(cgfd, "net_cls.classid", O_WRONLY | O_CLOEXEC)) !=
-	    -1) {
-		if (write(fd, "0\n", 2) != 2)
-			log_warn("cleanup: net_cls.classid of %s", tag);
-		close(fd);
 	}
 	log_info("cleanup: net_cls cgroup %s", tag);
 	netcg_remove(parentfd, cgfd, tag);
