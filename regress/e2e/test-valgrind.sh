@@ -1,12 +1,12 @@
 #!/bin/bash
-# Whole runs under valgrind's memcheck, in the foreground, so that the
-# process valgrind starts becomes priv: it, the re-exec'd monitor, the
-# virt-v2v child and the fake are each watched (a fork is watched once
-# it executes a program; OpenSSH's set-group-ID ssh-agent and ssh-add,
-# which valgrind cannot run as such, are not): no error and no definite
-# or indirect leak in any, each ending with its summary.  Scenarios: a
-# normal run, an ssh run with its ssh-agent and a throttling file, a
-# failing virt-v2v, and SIGTERM to the wrapper.
+# Whole runs under valgrind's memcheck: priv, the re-exec'd monitor, the
+# virt-v2v child and the fake are each watched (OpenSSH's set-group-ID
+# ssh-agent and ssh-add, which valgrind cannot run as such, are not, so
+# with them a fork is watched once it executes a program): no error and
+# no definite or indirect leak in any, each ending with its summary.
+# Scenarios: a normal run, an ssh run with its ssh-agent and a
+# throttling file, a daemonized run (every fork watched), a failing
+# virt-v2v, and SIGTERM to the wrapper.
 . "$(dirname "$0")/../lib.sh"
 
 if [ "${SANITIZE:-}" = 1 ]; then
@@ -73,6 +73,25 @@ check "ssh: the throttling file was read" grep -q "throttling file read" "$(jq -
 no_procs_left "ssh"
 eq "ssh: the monitor ran under valgrind too" "$(monitors)" 1
 verdict "ssh"
+rm -f "$T/go"
+
+# Daemonized (vddk: no set-gid program is run), every fork watched too:
+# the daemon that becomes priv is a fork that executes nothing.
+fake --replay "$FIX/v2v/a-plain-local-pipe.out" --hold-at "Copying disk" --go "$T/go"
+VGD=("${VG[@]}")
+VGD[2]=--child-silent-after-fork=no
+"${VGD[@]}" "$WRAPPER" >"$T/out" 2>"$T/err" <<<"$IN}"
+eq "daemonized: the first process exits 0" $? 0
+STATE=$(jq -r .state_file "$T/out")
+"$WAITSTATE" "$STATE" 180 started >/dev/null
+touch "$T/go"
+check "daemonized: finished" "$WAITSTATE" "$STATE" 180 finished
+no_procs_left "daemonized"
+eq "daemonized: the monitor ran under valgrind too" "$(monitors)" 1
+read -r PRIV _ <<<"$(log_pids "$(jq -r .wrapper_log "$T/out")")"
+check "daemonized: the daemon, priv, ran under valgrind to its end" \
+    grep -q "ERROR SUMMARY" "$T/vg/$PRIV.log"
+verdict "daemonized"
 rm -f "$T/go"
 
 fake --replay "$FIX/v2v/ssh-badkey.log" --mr "$FIX/v2v/ssh-badkey.mr.json" --rc 1
