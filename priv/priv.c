@@ -25,6 +25,7 @@
 #include "priv/priv.h"
 
 #define STOP_GRACE_SEC	30	/* TERM, then KILL after this long */
+#define DISPATCH_MAX	64	/* monitor messages acted on per pass */
 
 struct priv {
 	struct privconf	*pc;
@@ -42,6 +43,7 @@ struct priv {
 	int		 monitor_eof;
 	int		 monitor_reaped;
 	int		 monitor_done;
+	int		 backlog;	/* messages read, not yet acted on */
 	int		 failed;
 };
 
@@ -315,33 +317,45 @@ priv_dispatch_monitor(struct priv *p, struct imsg *imsg)
 	}
 }
 
+/*
+ * Read what the monitor sent and act on at most DISPATCH_MAX messages:
+ * a flood of valid requests must not keep priv from seeing a signal or
+ * virt-v2v's end for long.  The rest waits in the buffer (p->backlog),
+ * and is taken before anything more is read, EOF included.
+ */
 static void
 priv_read_monitor(struct priv *p)
 {
 	struct imsg	imsg;
 	ssize_t		n;
+	int		i;
 
-	if ((n = imsg_read(&p->ibuf)) == -1) {
-		if (errno == EAGAIN || errno == EINTR)
+	if (!p->backlog) {
+		if ((n = imsg_read(&p->ibuf)) == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			/* A monitor that died with our message unread: gone,
+			 * not hostile. */
+			if (errno != ECONNRESET && errno != EPIPE)
+				priv_violation(p, "read: %s", strerror(errno));
+			n = 0;
+		}
+		if (n == 0) {
+			p->monitor_eof = 1;
 			return;
-		/* A monitor that died with our message unread: gone, not
-		 * hostile. */
-		if (errno != ECONNRESET && errno != EPIPE)
-			priv_violation(p, "read: %s", strerror(errno));
-		n = 0;
+		}
 	}
-	if (n == 0) {
-		p->monitor_eof = 1;
-		return;
-	}
-	for (;;) {
+	for (i = 0; i < DISPATCH_MAX; i++) {
 		if ((n = imsg_get(&p->ibuf, &imsg)) == -1)
 			priv_violation(p, "framing: %s", strerror(errno));
-		if (n == 0)
-			break;
+		if (n == 0) {
+			p->backlog = 0;
+			return;
+		}
 		priv_dispatch_monitor(p, &imsg);
 		imsg_free(&imsg);
 	}
+	p->backlog = 1;
 }
 
 /* Read what an exited monitor left in the socket, up to its EOF. */
@@ -350,7 +364,7 @@ priv_drain_monitor(struct priv *p)
 {
 	struct pollfd	pfd = { p->pc->sock, POLLIN, 0 };
 
-	while (!p->monitor_eof && poll(&pfd, 1, 1000) == 1)
+	while (!p->monitor_eof && (p->backlog || poll(&pfd, 1, 1000) == 1))
 		priv_read_monitor(p);
 }
 
@@ -457,6 +471,9 @@ priv_poll(struct priv *p, const sigset_t *waitmask)
 		ts.tv_sec = 0;
 		ts.tv_nsec = ms * 1000000L;
 	}
+	/* Messages wait in the buffer: only look for signals and ends. */
+	if (p->backlog)
+		ts.tv_sec = ts.tv_nsec = 0;
 	if (ppoll(pfd, 2, &ts, waitmask) == -1) {
 		if (errno != EINTR)
 			fatal("ppoll");
@@ -465,7 +482,7 @@ priv_poll(struct priv *p, const sigset_t *waitmask)
 	if (pfd[0].revents & POLLOUT && imsg_write(&p->ibuf) == -1 &&
 	    errno != EAGAIN)
 		p->monitor_eof = 1;
-	if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
+	if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR) || p->backlog)
 		priv_read_monitor(p);
 	if (pfd[1].revents & POLLIN || (ms != -1 && p->v2v_running))
 		priv_check_unit(p, pfd[1].revents & POLLIN);

@@ -669,17 +669,20 @@ fatalx(const char *fmt, ...)
 
 /* ---- the monitor's side ---- */
 
-/* priv reads until the socket is empty, or until its loop would end. */
+/* priv reads until the socket is empty and it has acted on all it read
+ * (at most DISPATCH_MAX messages a pass), or until its loop would end. */
 static void
 drain(void)
 {
-	int	pending;
+	struct fzp_view	v;
+	int		pending;
 
 	for (;;) {
 		if (M.done && !M.running)
 			return;
 		FZ_CHECK(ioctl(sv[0], FIONREAD, &pending) == 0);
-		if (pending == 0 && !(M.closed && !M.eof))
+		fzp_view(&v);
+		if (pending == 0 && !v.backlog && !(M.closed && !M.eof))
 			return;
 		fzp_read();
 		check();

@@ -28,6 +28,7 @@ struct fzp_view {
 	int		stopping;
 	int		monitor_eof;
 	int		monitor_done;
+	int		backlog;	/* messages read, not yet acted on */
 	int		failed;
 };
 

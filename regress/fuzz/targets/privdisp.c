@@ -79,6 +79,7 @@ fzp_view(struct fzp_view *v)
 	v->stopping = fzp.stopping;
 	v->monitor_eof = fzp.monitor_eof;
 	v->monitor_done = fzp.monitor_done;
+	v->backlog = fzp.backlog;
 	v->failed = fzp.failed;
 }
 

@@ -33,6 +33,7 @@
 /* operations */
 #define OP_SEND(n)	((uint8_t)((n) - 1))	/* 1..128 bytes */
 #define OP_SENDFD(n)	((uint8_t)(0xc0 + (n) - 1))	/* 1..16 bytes */
+#define OP_SENDBIG(n)	((uint8_t)(0x80 + (n) / 256 - 1))	/* 256 steps */
 #define OP_EXIT0	0xd0
 #define OP_EXIT1	0xd1
 #define OP_KILLED	0xd5			/* SIGTERM */
@@ -145,7 +146,7 @@ int
 main(int argc, char *argv[])
 {
 	struct seed	s;
-	uint8_t		m[512];
+	uint8_t		m[4096];
 	size_t		n;
 
 	if (argc != 2) {
@@ -212,6 +213,18 @@ main(int argc, char *argv[])
 	setup(&s, S_UNIT, 0);
 	send_msgs(&s, m, done(m, 0), 0);
 	write_seed(argv[1], "bad-done-running.bin", &s);
+
+	/* A flood in one read: 96 limits, more than priv acts on in one
+	 * pass (DISPATCH_MAX), then a stop and the end. */
+	setup(&s, S_UNIT, S_3CPUS);
+	for (n = 0; n < 3072; )
+		n += limit(m + n, LIMIT_CPU, 1 + n / 32);
+	op(&s, OP_SENDBIG(n));
+	put(&s, m, n);
+	send_msgs(&s, m, stop(m), 0);
+	op(&s, OP_KILLED);
+	send_msgs(&s, m, done(m, 1), 0);
+	write_seed(argv[1], "flood-backlog.bin", &s);
 
 	/* A descriptor with a valid message. */
 	setup(&s, 0, 0);
