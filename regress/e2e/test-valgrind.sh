@@ -106,6 +106,13 @@ for _ in $(seq 1800); do [ -s "$T/out" ] && break; sleep 0.1; done
 STATE=$(jq -r .state_file "$T/out")
 # valgrind is slow, the more on a loaded machine: a generous deadline.
 check "SIGTERM: virt-v2v started first" "$WAITSTATE" "$STATE" 180 started
+# and is holding at its copy, past valgrind's own start-up (a signal in
+# the middle of that ends it without its summary)
+for _ in $(seq 1800); do
+	[ "$(jget "$STATE" .stage)" = '"Copying disk 1/1"' ] && break
+	sleep 0.1
+done
+eq "SIGTERM: virt-v2v is copying" "$(jget "$STATE" .stage)" '"Copying disk 1/1"'
 kill -TERM "$W"
 wait "$W"
 eq "SIGTERM: exit 2" $? 2
