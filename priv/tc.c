@@ -143,24 +143,24 @@ tc_qdisc_del(struct tc *t, int ifindex)
 
 /*
  * One cgroup classifier per interface, shared: for every protocol, IPv6
- * and ARP too.  An empty TCA_OPTIONS, as the kernel wants it.
+ * and ARP too.  cls_cgroup wants a TCA_OPTIONS even when it is empty,
+ * and libnl's nla_nest_end() drops an empty nest: a bare attribute, as
+ * iproute2 sends it (found on a kernel that has cls_cgroup).
  */
 static int
 tc_filter_add(struct tc *t, int ifindex)
 {
 	struct nl_msg	*msg;
-	struct nlattr	*opts;
 
 	msg = tc_msg(RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex,
 	    TC_QDISC, TC_FILTER_HANDLE,
 	    TC_H_MAKE(TC_FILTER_PRIO << 16, htons(ETH_P_ALL)), "cgroup");
 	if (msg == NULL)
 		return -NLE_NOMEM;
-	if ((opts = nla_nest_start(msg, TCA_OPTIONS)) == NULL) {
+	if (nla_put(msg, TCA_OPTIONS, 0, NULL) < 0) {
 		nlmsg_free(msg);
 		return -NLE_NOMEM;
 	}
-	nla_nest_end(msg, opts);
 	return tc_send(t, msg);
 }
 

@@ -2,13 +2,15 @@
 # make check-real: the wrapper against the real virt-v2v 2.2 of Debian 12,
 # as root.  Installs what it needs, builds the test guest once (cached in
 # $V2VW_REAL_CACHE, default /var/cache/v2vw-real), sets up an ESXi
-# stand-in and an export domain (standin.sh), runs three cases and takes
+# stand-in and an export domain (standin.sh), runs four cases and takes
 # everything down again, also when a case fails or the run is interrupted.
 #
 #   bad key   a key sshd rejects: failed, finished, virt-v2v's own error
 #   convert   a whole conversion over ssh into the export domain
 #   cancel    virt-v2v killed at "Copying disk": failed and finished within
 #             2 s of its exit, nothing of it left 15 s later
+#   classifier  priv's network limit through cls_cgroup on Debian's own
+#             kernel, in the libguestfs appliance (classifier.sh)
 #
 # Each run is followed by follow.c, event-driven, as an engine would.
 # V2VW_REAL_FIXTURES=DIR also copies each run's v2v and machine-readable
@@ -329,6 +331,19 @@ case_convert() {
 	save_fixture convert "$want" "$absent"
 }
 
+# The cgroup classifier on Debian's own kernel, in the libguestfs
+# appliance (regress/real/classifier.sh); its lines counted here.
+case_classifier() {
+	local line
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*) ok "classifier: ${line#ok * - }" ;;
+		"not ok "*) notok "classifier: ${line#not ok * - }" ;;
+		*) echo "$line" ;;
+		esac
+	done < <(bash "$HERE/classifier.sh" 2>&1)
+}
+
 case_cancel() {
 	local texit tfin wall frame want absent='["vm_id"]' left
 	start_case cancel "$GOOD_KEY" -k || return
@@ -398,6 +413,8 @@ main() {
 	phase convert
 	case_cancel
 	phase cancel
+	case_classifier
+	phase classifier
 	[ "$FAIL" -eq 0 ]
 }
 
