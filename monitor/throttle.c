@@ -33,15 +33,19 @@ int
 throttle_parse(const char *buf, size_t len, long ncpu, struct limits *l,
     char *warn, size_t warnlen)
 {
-	json_t	*o;
-	char	 w[400];
+	json_error_t	 err;
+	json_t		*o;
+	char		 w[400];
 
 	memset(l, 0, sizeof(*l));
 	warn[0] = w[0] = '\0';
-	if ((o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
+	if ((o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err)) == NULL ||
 	    !json_is_object(o)) {
 		json_decref(o);
-		snprintf(warn, warnlen, "throttling file: not a JSON object");
+		/* An admin looks for an editor's encoding first. */
+		snprintf(warn, warnlen, "throttling file: %s", o == NULL &&
+		    json_error_code(&err) == json_error_invalid_utf8 ?
+		    "not valid UTF-8" : "not a JSON object");
 		return -1;
 	}
 	if (limits_from_json(o, ncpu, l, w, sizeof(w)) == -1)

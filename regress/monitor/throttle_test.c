@@ -46,7 +46,7 @@ static const struct tcase cases[] = {
 	{ "[\"cpu\"]", 0, 0, 0, 0, "not a JSON object" },
 	{ "{\"cpu\": \"50%\", \"cpu\": \"60%\"}", 0, 0, 0, 0,
 	    "not a JSON object" },
-	{ "\xff\xfe{}", 0, 0, 0, 0, "not a JSON object" },
+	{ "\xff\xfe{}", 0, 0, 0, 0, "not valid UTF-8" },
 };
 
 int
