@@ -6,6 +6,7 @@
 
 #define NETCG_DIR	"v2v-conversion"
 
+int	netcg_write(int, const char *, unsigned long);
 void	netcg_remove(int, int, const char *);
 
 #endif

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/netcg.h"
 #include "common/wrapper.h"
 #include "parent/parent.h"
 
@@ -68,10 +69,14 @@ child_run(const struct run *r, pid_t priv, int go, int ex)
 
 	/* Its own session: a terminal's ^C goes to priv, which decides. */
 	setsid();
+	/* Into the run's net_cls cgroup while root, before its descriptor
+	 * goes with the others.  A failure leaves virt-v2v unclassified:
+	 * priv checks membership before it promises a network limit. */
+	if (r->netcgfd != -1)
+		netcg_write(r->netcgfd, "cgroup.procs", 0);
 	if (child_fds(r, go, ex) == -1)
 		child_fail(ex, errno);
 	umask(022);
-	netcg_join(r->netprocs);
 	/* Not the caller's directory, which the conversion user may not
 	 * even reach; the daemon is in / already. */
 	if (chdir("/") == -1 || creds_drop(&r->conv) == -1)

@@ -158,10 +158,7 @@ netcg_prepare(const struct conf *cf, struct run *r)
 	 * processes in or out.  A direct child joins while still root; in a
 	 * unit priv moves the helper and the helper waits to be moved.
 	 */
-	if (snprintf(r->netprocs, sizeof(r->netprocs),
-	    "%s/net_cls/%s/%s/cgroup.procs", r->env.cgroup_root, NETCG_DIR,
-	    r->tag) >= (int)sizeof(r->netprocs) ||
-	    snprintf(r->netcgpath, sizeof(r->netcgpath), "/%s/%s", NETCG_DIR,
+	if (snprintf(r->netcgpath, sizeof(r->netcgpath), "/%s/%s", NETCG_DIR,
 	    r->tag) >= (int)sizeof(r->netcgpath)) {
 		log_warn("net_cls cgroup %s", r->tag);
 		netcg_undo(r);
@@ -174,49 +171,29 @@ netcg_undo(struct run *r)
 {
 	netcg_remove(r->netparentfd, r->netcgfd, r->tag);
 	r->netparentfd = r->netcgfd = -1;
-	r->netprocs[0] = r->netcgpath[0] = '\0';
-}
-
-/*
- * The direct child, still root, before its exec: move ourselves into
- * the run's cgroup.  A failure leaves virt-v2v unclassified; priv
- * checks membership before it promises a network limit.
- */
-void
-netcg_join(const char *procs)
-{
-	int	fd;
-
-	if (procs == NULL || procs[0] == '\0')
-		return;
-	if ((fd = open(procs, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
-	    write(fd, "0\n", 2) != 2)
-		log_warn("joining the net_cls cgroup");
-	if (fd != -1)
-		close(fd);
+	r->netcgpath[0] = '\0';
 }
 
 /* Is this process in the net_cls cgroup at path (as /proc shows it)? */
 static int
 netcg_in(const char *path)
 {
-	char	buf[4096], *line, *ctl, *cg, *save = NULL;
+	char	buf[4096], *line, *ctls, *ctl, *cg, *save = NULL;
 
 	if (slurp_at(AT_FDCWD, "/proc/self/cgroup", buf, sizeof(buf)) <= 0)
 		return 0;
 	for (line = strtok_r(buf, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
-		/* "ID:CONTROLLERS:PATH" */
-		if ((ctl = strchr(line, ':')) == NULL ||
-		    (cg = strchr(++ctl, ':')) == NULL)
+		/* "ID:CONTROLLER,CONTROLLER...:PATH" */
+		if ((ctls = strchr(line, ':')) == NULL ||
+		    (cg = strchr(++ctls, ':')) == NULL)
 			continue;
 		*cg++ = '\0';
-		if (strcmp(cg, path) == 0 && (strcmp(ctl, "net_cls") == 0 ||
-		    strncmp(ctl, "net_cls,", 8) == 0 ||
-		    strstr(ctl, ",net_cls,") != NULL ||
-		    (strlen(ctl) > 8 && strcmp(ctl + strlen(ctl) - 8,
-		    ",net_cls") == 0)))
-			return 1;
+		if (strcmp(cg, path) != 0)
+			continue;
+		while ((ctl = strsep(&ctls, ",")) != NULL)
+			if (strcmp(ctl, "net_cls") == 0)
+				return 1;
 	}
 	return 0;
 }

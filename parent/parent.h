@@ -92,7 +92,6 @@ struct run {
 	int		 netparentfd, netcgfd;
 	int		 netwhy;		/* enum limit_why */
 	long		 ncpu;		/* online CPUs, once for the run */
-	char		 netprocs[PATH_MAX];	/* its cgroup.procs */
 	char		 netcgpath[PATH_MAX];	/* as /proc/PID/cgroup says */
 };
 
@@ -149,7 +148,6 @@ void	 scope_adopt(struct run *);
 void	 netcg_prepare(const struct conf *, struct run *);
 int	 netcg_hybrid_unsafe(const char *, int);
 void	 netcg_undo(struct run *);
-void	 netcg_join(const char *);
 void	 netcg_wait(const char *);
 void	 netcg_reap(const struct env *, const char *);
 void	 netcg_sweep(const struct env *, int);

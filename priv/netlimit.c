@@ -87,21 +87,6 @@ net_joined(struct privconf *pc, pid_t pid)
 	return 0;
 }
 
-static int
-net_classid(struct privconf *pc, uint32_t minor)
-{
-	char	buf[32];
-	int	fd, n, ok;
-
-	n = snprintf(buf, sizeof(buf), "%u\n", (TC_MAJOR << 16) | minor);
-	if ((fd = openat(pc->netcgfd, "net_cls.classid", O_WRONLY |
-	    O_CLOEXEC)) == -1)
-		return -1;
-	ok = write(fd, buf, n) == n;
-	close(fd);
-	return ok ? 0 : -1;
-}
-
 /* The first limit: shape, reserve, classify.  A limit_status. */
 static int
 net_first(struct privconf *pc, uint64_t rate, int *why)
@@ -116,7 +101,8 @@ net_first(struct privconf *pc, uint64_t rate, int *why)
 		return LIMIT_FAILED;
 	}
 	r = tc_reserve(&pc->tc, rate);
-	if (r == 0 && net_classid(pc, pc->tc.minor) == -1) {
+	if (r == 0 && netcg_write(pc->netcgfd, "net_cls.classid",
+	    (TC_MAJOR << 16) | pc->tc.minor) == -1) {
 		log_warn("net_cls.classid of %s", pc->tag);
 		tc_release(&pc->tc, pc->tc.minor);
 		r = -1;
@@ -139,18 +125,10 @@ net_first(struct privconf *pc, uint64_t rate, int *why)
 void
 net_adopt(struct privconf *pc, pid_t pid)
 {
-	char	buf[32];
-	int	fd, n;
-
-	if (pc->netcgfd == -1)
-		return;
-	n = snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
-	if ((fd = openat(pc->netcgfd, "cgroup.procs", O_WRONLY |
-	    O_CLOEXEC)) == -1 || write(fd, buf, n) != n)
+	if (pc->netcgfd != -1 &&
+	    netcg_write(pc->netcgfd, "cgroup.procs", pid) == -1)
 		log_warn("moving pid %ld into net_cls cgroup %s", (long)pid,
 		    pc->tag);
-	if (fd != -1)
-		close(fd);
 }
 
 /* A limit_status; *why when LIMIT_UNAVAILABLE.  0 bytes: unlimited. */

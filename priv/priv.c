@@ -242,14 +242,13 @@ priv_apply_limit(struct priv *p, int kind, long long value)
 	r.kind = kind;
 	r.value = value;
 	r.status = LIMIT_UNAVAILABLE;
-	if (!p->v2v_running)
-		why = LIMIT_WHY_NOUNIT;
-	else if (kind == LIMIT_NET)
+	/* With virt-v2v ended there is nothing to limit, and no reason. */
+	if (p->v2v_running && kind == LIMIT_NET)
 		r.status = net_limit(p->pc, p->v2v_pid, value, &why);
-	else if (p->pc->unit[0] != '\0')
+	else if (p->v2v_running && p->pc->unit[0] != '\0')
 		r.status = unit_cpu_quota(p->pc, value) == 0 ? LIMIT_APPLIED :
 		    LIMIT_FAILED;
-	else
+	else if (p->v2v_running)
 		why = LIMIT_WHY_NOUNIT;
 	if (r.status == LIMIT_UNAVAILABLE)
 		r.why = why;

@@ -5,9 +5,9 @@
  * runs never share one, and a cgroup classifier that sends a socket's
  * packets to the class its net_cls cgroup names.
  *
- * Only interfaces that are up and whose root qdisc is the kernel's
- * default (handle 0:) get our qdisc; a root qdisc someone configured is
- * left alone.  The caller holds the host lock around tc_reserve() and
+ * Only interfaces that are up and whose qdiscs are all the kernel's
+ * defaults (handle 0:) get our qdisc; one someone configured is left
+ * alone.  The caller holds the host lock around tc_reserve() and
  * tc_release(): the qdisc is shared, and only the run that finds no
  * class left in it may remove it.
  */
@@ -31,6 +31,9 @@
 #include "priv/priv.h"
 
 #define TC_QDISC	TC_HANDLE(TC_MAJOR, 0)
+
+/* What an interface's qdiscs say about shaping it. */
+enum tc_if { TC_IF_CONFIGURED, TC_IF_OURS, TC_IF_DEFAULT };
 #define TC_FILTER_PRIO	10
 #define TC_FILTER_HANDLE 1
 /*
@@ -226,19 +229,20 @@ tc_nclasses(struct tc *t, int ifindex)
 }
 
 /*
- * Is the root qdisc of this interface ours to use?  1: ours already
- * (another run made it), 2: the kernel's defaults we may replace, 0:
- * someone configured it.  Defaults have handle 0:, the root and (under
- * mq) every child: an mq whose queues someone gave qdiscs is configured.
- * An ingress or clsact qdisc is beside the root, not under it.
+ * May we shape this interface?  TC_IF_OURS: our qdisc is there (another
+ * run made it); TC_IF_DEFAULT: the kernel's defaults, which we may
+ * replace; TC_IF_CONFIGURED: someone set a qdisc.  Defaults have handle
+ * 0:, the root and (under mq) every child: an mq whose queues someone
+ * gave qdiscs is configured.  An ingress or clsact qdisc is beside the
+ * root, not under it.
  */
-static int
+static enum tc_if
 tc_root_kind(struct nl_cache *qdiscs, int ifindex, char *what, size_t len)
 {
 	struct nl_object	*o;
 	uint32_t		 h, parent;
 	const char		*kind;
-	int			 r = 2;
+	enum tc_if		 r = TC_IF_DEFAULT;
 
 	snprintf(what, len, "the kernel's");
 	for (o = nl_cache_get_first(qdiscs); o != NULL;
@@ -254,9 +258,9 @@ tc_root_kind(struct nl_cache *qdiscs, int ifindex, char *what, size_t len)
 			kind = "?";
 		if (parent == TC_H_ROOT && h == TC_QDISC &&
 		    strcmp(kind, "htb") == 0)
-			return 1;
+			return TC_IF_OURS;
 		snprintf(what, len, "%s %x:", kind, TC_H_MAJ(h) >> 16);
-		r = 0;
+		r = TC_IF_CONFIGURED;
 	}
 	return r;
 }
@@ -280,11 +284,11 @@ tc_unshape(struct tc *t, int ifindex, const char *name)
 
 /* Our qdisc and the classifier on one interface; 0, or a libnl error. */
 static int
-tc_shape_one(struct tc *t, struct rtnl_link *l, int kind)
+tc_shape_one(struct tc *t, struct rtnl_link *l, enum tc_if kind)
 {
 	int	ifindex = rtnl_link_get_ifindex(l), err, made = 0;
 
-	if (kind == 2) {
+	if (kind == TC_IF_DEFAULT) {
 		if ((err = tc_qdisc_add(t, ifindex)) < 0 && err != -NLE_EXIST)
 			return err;
 		made = err == 0;
@@ -312,7 +316,8 @@ tc_shape(struct tc *t)
 	struct nl_object	*o;
 	struct rtnl_link	*l;
 	char			 what[64];
-	int			 kind, err, ret = 0;
+	enum tc_if		 kind;
+	int			 err, ret = 0;
 
 	t->nif = 0;
 	if (rtnl_link_alloc_cache(t->sk, AF_UNSPEC, &links) < 0)
@@ -327,7 +332,7 @@ tc_shape(struct tc *t)
 		if (!(rtnl_link_get_flags(l) & IFF_UP))
 			continue;
 		if ((kind = tc_root_kind(qdiscs, rtnl_link_get_ifindex(l),
-		    what, sizeof(what))) == 0) {
+		    what, sizeof(what))) == TC_IF_CONFIGURED) {
 			log_info("tc: %s keeps its configured qdisc %s, "
 			    "not shaped", rtnl_link_get_name(l), what);
 			continue;
@@ -454,6 +459,8 @@ tc_reserve(struct tc *t, uint64_t rate)
 			continue;
 		if (r == -1)
 			break;
+		if (t->nif == 0)	/* every interface went away */
+			return TC_ENOIF;
 		t->minor = minor;
 		for (n = 0; n < t->nif; n++)
 			log_info("tc: class abc:%x on %s", minor,

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/netcg.h"
 #include "common/wrapper.h"
 #include "parent/parent.h"
 #include "priv/priv.h"
@@ -40,7 +41,7 @@ int
 main(int argc, char *argv[])
 {
 	static struct privconf	 pc;
-	char			 procs[PATH_MAX], parent[PATH_MAX];
+	char			 parent[PATH_MAX];
 	char			*cgdir = NULL, *lockdir = NULL, line[128];
 	long long		 n;
 	int			 ch;
@@ -62,8 +63,8 @@ main(int argc, char *argv[])
 	    (pc.netcgfd = open(cgdir, O_RDONLY | O_DIRECTORY)) == -1)
 		fatal("open");
 	pc.tag = strrchr(cgdir, '/') + 1;
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgdir);
-	netcg_join(procs);
+	if (netcg_write(pc.netcgfd, "cgroup.procs", 0) == -1)
+		fatal("joining %s", cgdir);
 	answer(&pc, strtoll(argv[optind], NULL, 10));
 	while (fgets(line, sizeof(line), stdin) != NULL) {
 		if (sscanf(line, "limit %lld", &n) != 1)
@@ -71,9 +72,8 @@ main(int argc, char *argv[])
 		answer(&pc, n);
 	}
 	/* Out of the cgroup first, as virt-v2v has exited by then. */
-	if (snprintf(procs, sizeof(procs), "%s/../cgroup.procs", parent) <
-	    (int)sizeof(procs))
-		netcg_join(procs);
+	if (netcg_write(pc.netparentfd, "../cgroup.procs", 0) == -1)
+		fatal("leaving %s", cgdir);
 	net_release(&pc);
 	return 0;
 }
