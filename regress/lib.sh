@@ -223,3 +223,13 @@ fake_systemd() {
 	done
 	export V2V_WRAPPER_SYSTEMD_RUN=$T/systemd-run V2V_WRAPPER_SYSTEMCTL=$T/systemctl
 }
+
+# start_daemonized INPUT: the wrapper, daemonized, on INPUT; sets STATE,
+# THR, WLOG, and PRIV and MON from its log.
+start_daemonized() {
+	"$WRAPPER" >"$T/out" 2>"$T/err" <<<"$1"
+	eq "started daemonized" $? 0
+	STATE=$(jq -r .state_file "$T/out") THR=$(jq -r .throttling_file "$T/out")
+	WLOG=$(jq -r .wrapper_log "$T/out")
+	read -r PRIV MON <<<"$(log_pids "$WLOG")"
+}

@@ -25,12 +25,9 @@ ZERO=0000000000000000
 PRIV_CAPS=0000000000001020
 
 snapshot "$T/snap.before"
-"$WRAPPER" >"$T/out" 2>"$T/err" <<<'{"vm_name":"g","transport_method":"vddk","vmware_uri":"esx://h",
+start_daemonized '{"vm_name":"g","transport_method":"vddk","vmware_uri":"esx://h",
  "vmware_fingerprint":"AA","vmware_password":"p","export_domain":"'$T'/ed",
  "source_disks":["[ds] g/g.vmdk"],"throttling":{"cpu":"40%"}}'
-eq "started daemonized" $? 0
-STATE=$(jq -r .state_file "$T/out") WLOG=$(jq -r .wrapper_log "$T/out")
-read -r PRIV MON <<<"$(log_pids "$WLOG")"
 check "started" "$WAITSTATE" "$STATE" 10 started
 # The file's limit goes through systemctl set-property too.
 printf '{"cpu": "60%%"}' >"$(jq -r .throttling_file "$T/out")"

@@ -26,13 +26,9 @@ BAD_NET='{"message":"throttling file: network: expected bytes per second from 1 
 TOO_BIG='{"message":"throttling file: larger than 65536 bytes, ignored","type":"warning"}'
 
 snapshot "$T/snap.before"
-"$WRAPPER" >"$T/out" 2>"$T/err" <<<'{"vm_name":"g","transport_method":"vddk","vmware_uri":"esx://h",
+start_daemonized '{"vm_name":"g","transport_method":"vddk","vmware_uri":"esx://h",
  "vmware_fingerprint":"AA","vmware_password":"p","export_domain":"'$T'/ed",
  "source_disks":["[ds] g/g.vmdk"],"throttling":{"cpu":"30%"}}'
-eq "started daemonized" $? 0
-STATE=$(jq -r .state_file "$T/out") THR=$(jq -r .throttling_file "$T/out")
-WLOG=$(jq -r .wrapper_log "$T/out")
-read -r PRIV MON <<<"$(log_pids "$WLOG")"
 "$TOP/regress/tools/statecheck" "$STATE" 300 "$T/sc.ready" >"$T/sc.out" &
 SC=$!
 for _ in $(seq 200); do [ -e "$T/sc.ready" ] && break; sleep 0.01; done

@@ -32,6 +32,7 @@ trap 'rm -rf "$W"' EXIT
 		done
 	done
 	echo "upload $FIX/v2v/a-plain-local-pipe.out /v2vw/fixture.out"
+	echo "upload $TOP/regress/real/inside-lib.sh /v2vw/inside-lib.sh"
 	echo "upload $TOP/regress/real/inside-classifier.sh /v2vw/inside.sh"
 	echo "upload $TOP/regress/real/inside-wrapper.sh /v2vw/wrapper.sh"
 	echo 'debug sh "sh /sysroot/v2vw/inside.sh; sh /sysroot/v2vw/wrapper.sh"'

@@ -2,7 +2,7 @@
 # cls_cgroup) by classifier.sh: priv's network glue (regress/tc/netrun)
 # limits a sender in the run's net_cls cgroup through the real cgroup
 # classifier, over loopback.  Prints KEY=VALUE lines for the host side.
-D=/sysroot/v2vw
+. /sysroot/v2vw/inside-lib.sh
 export LD_LIBRARY_PATH=$D/lib
 echo "kernel=$(uname -r)"
 modprobe cls_cgroup && modprobe sch_htb && echo modules=ok
@@ -22,20 +22,10 @@ echo "filter=$(tc filter show dev lo | tr '\n' ' ')"
 echo "class=$(tc class show dev lo | tr '\n' ' ')"
 # A sender in the run's cgroup, no SO_PRIORITY: only cls_cgroup can
 # put it in the class.
-$D/flow recv 5001 >$D/recv1 &
-R=$!
-for i in $(seq 100); do grep -q listening $D/recv1 && break; sleep 0.1; done
-sh -c "echo \$\$ >$CG/cgroup.procs; exec $D/flow send 127.0.0.1 5001 0 6"
-wait $R
-echo "classified=$(sed -n 2p $D/recv1)"
+echo "classified=$(transfer 5001 6 $CG)"
 echo "overlimits=$(tc -s class show dev lo | sed -n 's/.*overlimits \([0-9]*\).*/\1/p' | head -n 1)"
 # The same sender outside the cgroup: not limited.
-$D/flow recv 5002 >$D/recv2 &
-R=$!
-for i in $(seq 100); do grep -q listening $D/recv2 && break; sleep 0.1; done
-$D/flow send 127.0.0.1 5002 0 2
-wait $R
-echo "unclassified=$(sed -n 2p $D/recv2)"
+echo "unclassified=$(transfer 5002 2)"
 # The end of the run: class, qdisc, cgroup gone.
 exec 3>&-
 wait

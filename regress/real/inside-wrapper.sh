@@ -2,7 +2,7 @@
 # whole wrapper, daemonized (no systemd here: a direct child), with a
 # network limit in its input.  A sender put into the run's cgroup, as a
 # child of virt-v2v would be, is limited by cls_cgroup.  KEY=VALUE lines.
-D=/sysroot/v2vw
+. /sysroot/v2vw/inside-lib.sh
 # Where the dynamic linker looks by itself: the wrapper gives the
 # monitor and virt-v2v a built environment, without LD_LIBRARY_PATH.
 cp -n $D/lib/* /lib/x86_64-linux-gnu/
@@ -32,12 +32,7 @@ CG=$(ls -d $D/cg/net_cls/v2v-conversion/*/ | head -n 1)
 echo "w_v2v_in_cgroup=$(grep -cx "$PID" ${CG}cgroup.procs)"
 echo "w_classid=$(cat ${CG}net_cls.classid)"
 echo "w_class=$(tc class show dev lo | tr '\n' ' ')"
-$D/flow recv 5003 >$D/recv3 &
-R=$!
-for i in $(seq 100); do grep -q listening $D/recv3 && break; sleep 0.1; done
-sh -c "echo \$\$ >${CG}cgroup.procs; exec $D/flow send 127.0.0.1 5003 0 6"
-wait $R
-echo "w_classified=$(sed -n 2p $D/recv3)"
+echo "w_classified=$(transfer 5003 6 ${CG%/})"
 printf '{"network": "4000000"}' >$THR
 for i in $(seq 300); do grep -q '"network":"4000000"' "$STATE" && break; sleep 0.1; done
 echo "w_class2=$(tc class show dev lo | tr '\n' ' ')"
