@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # virt-v2v-wrapper: one GNU Makefile for the program, its tests and its demo.
 
 PROG		= virt-v2v-wrapper

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * stdin JSON -> struct conf.  Every value is checked for type, length and
  * content here, once: no later code has to wonder whether a string may

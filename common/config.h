@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The stdin JSON, parsed and validated into one struct before anything
  * is created.  Strings here are free of NUL and newline and bounded.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Message framing between priv and monitor, written for this program in
  * the shape of OpenBSD's imsg (see imsg.h for the wire format).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Message framing between priv and monitor (our own, in the shape of
  * OpenBSD's imsg: Debian's libbsd does not ship one).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Throttling values: {"cpu": "50%" | "50" | 50 | "unlimited" | null,
  * "network": "1048576" | 1048576 | "unlimited" | null}.  cpu is a

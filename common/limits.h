@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Throttling limits as both the input key "throttling" and the
  * throttling file give them: {"cpu": ..., "network": ...}.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Log lines: "2026-11-28T01:42:13.123Z monitor[1234] warning: text".
  * The file gets every line; stderr gets them too while the process is in

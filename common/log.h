@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Logging in the OpenBSD daemon shape.  Every line is built whole and
  * written with one write(2) to an O_APPEND file, so the lines of the

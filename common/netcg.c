@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A run's net_cls cgroup as the parent (it makes it, and a run that
  * fails to start removes it), priv (the end of a run) and the cleanup of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The net_cls cgroup of a run: ROOT/net_cls/v2v-conversion/TAG.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Reading a small file whole, as a string: /proc and cgroup files that
  * the parent and priv look at.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #ifndef SLURP_H
 #define SLURP_H
 

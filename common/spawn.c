@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Running other programs: the parent's helpers (the virt-v2v capability
  * probe, ssh-agent, ssh-add), run as the conversion user while the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Running another program with a deadline (common/spawn.c).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The state file: its model, its JSON and its atomic replacement.
  * Callers poll this file, so every write is a whole new file renamed into

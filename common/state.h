@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The state file model and its one JSON form (DESIGN.md section 1).
  * Strings in here are already valid UTF-8 and capped: everything that

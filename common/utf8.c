@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Text from virt-v2v is whatever a guest or a hypervisor put into it.
  * The state file must stay valid UTF-8 for every caller's JSON parser, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * jansson copies every string it parses, passwords included, and frees
  * its buffers without clearing them.  These allocation functions clear

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 #ifndef WIPE_H
 #define WIPE_H
 

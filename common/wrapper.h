@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What the three processes share: message types and their payloads,
  * file names, and the fixed descriptor numbers of the re-exec'd monitor.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Which entry of "disks" a source path belongs to.  virt-v2v names a
  * disk's source in different places per version (nbdkit's vddk "Opening

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The monitor's privilege drop, in the order DESIGN.md section 2 gives:
  * bounding set (needs CAP_SETPCAP, so while still root), groups, gid,

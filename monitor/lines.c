@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Line splitting for logs that can be gigabytes and hostile.  A line that
  * arrives whole in one chunk is handed on in place; only a line split

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The monitor loop.  Re-exec'd by the parent with its descriptors at
  * fixed numbers (common/wrapper.h), it drops to the unprivileged user

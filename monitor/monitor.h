@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The monitor: unprivileged, it reads what virt-v2v writes and keeps the
  * state file.  Everything it reads is hostile until parsed.

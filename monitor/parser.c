@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * virt-v2v output -> state.  Hand-written matchers, no regex engine: the
  * log of a vddk conversion with -v -x can be gigabytes, and every line

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The monitor's last step of confinement: a seccomp filter, classic BPF,
  * no library.  Whatever a hostile log does to the parser, the monitor

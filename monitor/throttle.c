@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The throttling file, written by the caller into the run directory:
  *   {"cpu": "50%" | "50" | 50 | "unlimited" | null,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The ssh transport authenticates through an ssh-agent: started as the
  * conversion user (its socket must be that user's to use), given the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The virt-v2v command line and environment, built in code from the
  * validated config.  Secrets appear only as the paths of their files.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The direct virt-v2v child, forked while the parent is still full root
  * (priv will not be able to change uids).  It drops to the conversion

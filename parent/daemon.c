@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Going to the background.  The caller (often an engine over ssh) must
  * get its stdout line and exit status only once the daemon really runs,

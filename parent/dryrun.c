@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * -n: validate, then print the virt-v2v command line and environment
  * that would run, as JSON, and create nothing.  Secrets appear as the

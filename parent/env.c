@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Environment variables that move the wrapper's files and programs.  The
  * tests run unprivileged fakes through them; a set-id or otherwise

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The exec helper: what a systemd unit runs.  systemd starts it as the
  * conversion user; it puts the v2v log on stdout and stderr and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Read the whole of stdin, bounded in size and time: a caller that never
  * closes its end must get an error, not a wrapper that hangs forever.

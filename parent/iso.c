@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The virtio-win ISO for install_drivers, as upstream's VDSM host finds it
  * in the oVirt ISO domain, with these deliberate differences:

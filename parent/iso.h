@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The virtio-win ISO of the oVirt ISO domain (install_drivers, virtio_win).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The ISO domain walk in a child of its own.  The walk bounds itself in
  * depth, entries and time, but a single stat() on a dead hard NFS mount

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * virt-v2v-wrapper: start one virt-v2v conversion for a caller, report
  * it through a state file.  main() is the parent: read and validate the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The run's net_cls cgroup, ROOT/net_cls/v2v-conversion/TAG, made while
  * the parent is full root.  virt-v2v joins it before its exec, so that

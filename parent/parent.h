@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The parent: everything between reading stdin and becoming priv.
  */

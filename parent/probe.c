@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * "virt-v2v --machine-readable" lists what this virt-v2v can do, one
  * word a line.  Run as the conversion user, with a deadline, before

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What runs whose priv died leave behind.  priv holds a flock on its
  * run's lock for the run's whole life; a lock nobody holds marks a dead

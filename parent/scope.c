@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A daemonized run's own processes (priv, the monitor, the ssh-agent) go
  * into a transient scope unit of their own, and the conversion's unit is

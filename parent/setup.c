@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The run's files, made by the parent while it is still the caller (root
  * on a host).  Two directories per run under the base:

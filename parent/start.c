@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * From a prepared run to three processes: the waiting virt-v2v child,
  * the monitor (fork and re-exec of our own binary through /proc/self/exe,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Who runs what.  As root: the monitor always runs as the unprivileged
  * user (vdsm:kvm); virt-v2v runs as that user too, except for an export

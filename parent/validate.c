@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Everything about the input that can be checked on this host, checked
  * before anything is created (DESIGN.md section 3, step 1): the users,

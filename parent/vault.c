@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The LUKS keys vault: a JSON object mapping VM names to lists of
  * {"device": "/dev/sdX[N]", "key": "passphrase"}.  Each key becomes a

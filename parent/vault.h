@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The LUKS keys vault (luks_keys_vault): passphrases per VM and device.
  */

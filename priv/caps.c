@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * priv keeps uid 0 but only two capabilities: CAP_NET_ADMIN for traffic
  * control and CAP_KILL to signal a virt-v2v that runs as another user.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The direct virt-v2v child, seen from priv.  The parent forked it while
  * still full root; it dropped its own credentials and now waits on a

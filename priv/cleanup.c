@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What priv removes when a run ends, however it ends: the secrets first
  * (they must be gone by the time a caller reads "finished"), then the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The conversion process as priv sees it, whichever way it runs: a
  * direct child (foreground, or no systemd) or the MainPID of a transient

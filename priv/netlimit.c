@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A run's network limit: on the first one, under the host lock, tc
  * shapes the host and reserves our class, and the run's net_cls cgroup

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The priv loop: start virt-v2v, tell the monitor its pid and its end,
  * stop it when asked (a signal, or the monitor's request), and clean up.

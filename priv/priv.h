@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * priv: uid 0 with CAP_NET_ADMIN and CAP_KILL only.  It holds every
  * authoritative fact of the run (pids, descriptors, secret names) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Traffic control for one run, through rtnetlink: an HTB root qdisc with
  * handle abc:, shared by every conversion on the host, one HTB class

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * virt-v2v in a transient systemd unit (daemonized runs on a host with
  * systemd): started with systemd-run under a name we chose, watched

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # make demo: one conversion with the fake virt-v2v replaying a real
 # virt-v2v 2.2 run, in a temporary directory, daemonized, showing each
 # new state file until the final one.  As root the unprivileged user is

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Install what building (deps.sh build) or testing (deps.sh check) needs.
 # As root with apt-get (Debian) or dnf (Fedora/RHEL) it installs what is
 # missing; otherwise it names the packages and fails.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Shared helpers for the shell tests in regress/.  Source it; it sets
 # TOP, WRAPPER, FAKE, WAITSTATE and FIX, and gives check/skip helpers.
 set -u

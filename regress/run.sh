@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Run every regress test and count.  A test prints "ok ...", "not ok ..."
 # or "skip ..." lines; a test that exits non-zero without a "not ok" line
 # counts as one failure, so a crash is never a pass.

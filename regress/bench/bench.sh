@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # make bench: the monitor's cost on a big -v -x log, in one run.
 #  - gen writes 1 MiB and 1 GiB logs sampled from the real captures
 #    (regress/fixtures/v2v), with Copying disk lines and nbdcopy frames,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * gen OUT SIZE SEED DISKS: a synthetic virt-v2v -v -x log of about SIZE
  * bytes for the parser benchmark.  The text between progress frames is

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # latency.sh [N [INTERVAL_MS]]: how long a progress line written to the
 # v2v log takes to show in the state file, through the real wrapper.
 # The stand-in virt-v2v writes N nbdcopy frames INTERVAL_MS apart and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # monitor-rss.sh LOG PROGRESS: the real monitor over a whole log.  The
 # stand-in virt-v2v copies LOG into the wrapper's v2v log in 1 MiB
 # writes; once the state file shows PROGRESS (the disks' progress as

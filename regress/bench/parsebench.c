@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * parsebench FILE: the monitor's parse path alone over a log file, the
  * way monitor.c reads it (read(2) in 64 KiB chunks into lines_feed, no

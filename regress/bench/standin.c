@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The virt-v2v the wrapper runs in the end-to-end benchmarks (exec'd
  * from a script, like regress/fake; what follows "--" is the wrapper's

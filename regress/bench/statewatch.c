@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * statewatch STATE SECONDS [-g GOFILE] [-u PROGRESS]: follow the state
  * file as a caller would, but event-driven, and print one line

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # The real wrapper end to end, for latency.sh and monitor-rss.sh (source
 # it).  Like the e2e tests: a private tree from new_env, "daemonize":
 # false, an export_domain input, and regress/bench/standin as virt-v2v.

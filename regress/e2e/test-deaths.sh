@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # When one of the wrapper's own processes dies: the other records the
 # end, virt-v2v does not run on unwatched (a direct child), and
 # --cleanup removes what a dead priv left (secrets, the unit) and closes

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # How runs end when they do not succeed: virt-v2v's own failure, a
 # signal that kills it, an exec that fails, the caller killing the pid,
 # and SIGTERM to the wrapper.  Each ends in the state file, never a hang.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Faults of virt-v2v's output and of the host during a run: hostile
 # bytes (a 10 MB line, NUL bytes, invalid UTF-8), a virt-v2v that says
 # nothing, the log directory removed mid-run.  Each ends in a valid,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # kill -9 of each of the run's processes (virt-v2v, the monitor, priv)
 # at the two ends of a conversion that test-deaths.sh (mid-copy) does
 # not reach: at start, right after the stdout line and before any

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The same run by a caller that is not root: no user switch, no
 # capabilities, the process split kept.  As root the test becomes the
 # vdsm user for the run (setpriv); as anyone else it runs as itself.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # End to end as root: the real binary, a fake virt-v2v replaying a real
 # capture and held mid-copy, and the kernel's view of the three processes
 # while it runs (/proc), then the final state.  Daemonized and foreground.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # priv's securebits (issue 7 item 7: "priv ... securebits locked"), seen
 # through the programs priv itself runs: in unit mode it execs
 # systemd-run and systemctl, here the fakes, which record what the

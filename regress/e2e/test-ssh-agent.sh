@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The ssh transport with the real ssh-agent and ssh-add: the agent runs
 # as the conversion user and holds the key, virt-v2v gets its socket, the
 # key's file is gone at once, and nothing is left at the end.  A key that

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The throttling file against a running unit-mode conversion (the fake
 # systemd, so that limits are applied and shown in the state), beyond
 # what regress/monitor/test-throttle-file.sh covers (a valid file, a bad

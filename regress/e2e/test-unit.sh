@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The daemonized path through a systemd unit, against stand-ins of
 # systemd-run and systemctl (regress/fake/fake-systemd.sh): the unit's
 # name and argv, MainPID as the state's pid, the end read from systemd's

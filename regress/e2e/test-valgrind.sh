@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Whole runs under valgrind's memcheck: priv, the re-exec'd monitor, the
 # virt-v2v child and the fake are each watched (OpenSSH's set-group-ID
 # ssh-agent and ssh-add, which valgrind cannot run as such, are not, so

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # A stand-in for systemd-run and systemctl, for the fast tests: enough of
 # their behaviour for the wrapper's unit path, with the unit's facts kept
 # in files of a state directory.  The real ones are tested in a booted

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A stand-in for virt-v2v in the tests: it replays a captured log to
  * stdout line by line (\r and \n both end a line, and stay as they were),

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # libFuzzer targets (clang, ASan, UBSan) for what the wrapper reads from
 # others: the stdin config, the v2v log, the machine-readable log, the
 # throttling file, and priv's messages from a hostile monitor.  Not part

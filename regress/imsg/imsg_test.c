@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Regress for common/imsg.c: the wire bytes, framing against a raw peer
  * (split, coalesced, bad lengths, EOF), size limits, fd passing and a

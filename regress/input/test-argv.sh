@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The virt-v2v command line and environment, word for word, through -n
 # (which creates and starts nothing).  The vectors are upstream's
 # (fixtures/upstream/test_v2v_args.py and test_rhv.py), changed only

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Bad input is refused before anything is made: exit 1, one stderr line
 # naming the key and what was expected, nothing on stdout, nothing on disk.
 . "$(dirname "$0")/../lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # virtio_win and install_drivers against an ISO domain tree made here:
 # the best ISO by priority and numeric version, a bare name looked up in
 # the domain, nothing found as a warning, and --checks.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Regress for parent/iso.c: the ISO domain walk (storage domains, blockSD,
  * symlinks, the depth bound), the choice of the best ISO, named and

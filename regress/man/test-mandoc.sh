@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The manual is mdoc that mandoc -Tlint passes without a warning, and it
 # names every environment variable and input key the code knows.
 . "$(dirname "$0")/../lib.sh"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The monitor's seccomp filter, installed in a child of the test: exec
  * and ptrace fail, network sockets fail, AF_UNIX sockets and ordinary

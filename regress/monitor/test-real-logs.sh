@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The logs of real virt-v2v 2.2 runs that make check-real recorded
 # (regress/fixtures/real/), replayed through the whole wrapper: the
 # final state has the values a reader expects from them (CASE.json,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The state directory full (a small tmpfs): a write that fails keeps the
 # previous state file, is logged once, and the final state arrives once
 # there is room again.

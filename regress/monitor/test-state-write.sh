@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # A state write that fails (here: the run directory made read-only
 # mid-run) keeps the previous file intact, is logged once, and is
 # retried: the final state still arrives once the directory is writable.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The throttling file as a caller (or an attacker in the kvm group)
 # writes it into a running conversion's run directory: read once
 # complete, removed after reading, never followed, never blocking.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * throttle_parse(): the throttling file's values, one table row a case.
  */

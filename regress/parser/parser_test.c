@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The v2v log parser on its own: hand-written lines, the real captures
  * whole and in random chunk sizes (the same state either way), and the

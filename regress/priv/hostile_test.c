@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * priv against a hostile monitor.  The test plays the monitor: it runs
  * the real priv_main() in a child whose "virt-v2v" is a dummy process,

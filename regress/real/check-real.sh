@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # make check-real: the wrapper against the real virt-v2v 2.2 of Debian 12,
 # as root.  Installs what it needs, builds the test guest once (cached in
 # $V2VW_REAL_CACHE, default /var/cache/v2vw-real), sets up an ESXi

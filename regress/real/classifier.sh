@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The cgroup classifier for real: this host's kernel may lack cls_cgroup,
 # Debian's own kernel has it.  libguestfs boots that kernel in its
 # appliance (TCG, about 15 s); inside, priv's network glue

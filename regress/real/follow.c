@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * follow [-k V2VLOG] [-t SECONDS] [-l LINGER_MS] STATE EVENTS
  *

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # guest.sh CACHEDIR: print the path of the test guest, a raw disk image of
 # a small Debian 12 that the real virt-v2v can inspect and convert, built
 # once and kept in CACHEDIR under a name that carries GUEST_VERSION.  Bump

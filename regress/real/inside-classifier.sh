@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Run inside the libguestfs appliance (Debian's own kernel, which has
 # cls_cgroup) by classifier.sh: priv's network glue (regress/tc/netrun)
 # limits a sender in the run's net_cls cgroup through the real cgroup

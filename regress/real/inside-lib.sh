@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Sourced by the inside-*.sh scripts in the libguestfs appliance.
 D=/sysroot/v2vw
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Run inside the libguestfs appliance after inside-classifier.sh: the
 # whole wrapper, daemonized (no systemd here: a direct child), with a
 # network limit in its input.  A sender put into the run's cgroup, as a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # What `make check-real` needs besides the build and test dependencies of
 # regress/deps.sh: the real virt-v2v and everything it runs.  Installs
 # what is missing with apt-get (Debian 12, root); quiet and quick when

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Sourced by check-real.sh: a stand-in for a VMware ESXi host, as
 # virt-v2v -i vmx -it ssh sees one, and an oVirt export storage domain.
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # boot.sh: run a command against a real systemd (Debian 12, systemd 252).
 #
 #   regress/systemd/boot.sh [--bind DIR]... [--] CMD [ARG...]

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The daemonized path against a real systemd: run by boot.sh, with
 # systemctl and systemd-run talking to the container's systemd 252.  No
 # stand-in of systemd is in use; virt-v2v is still the fake, replaying a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # selftest.sh: does boot.sh give us a systemd that behaves as the wrapper
 # expects?  Run it inside boot.sh (as root):
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # The systemd unit path against a real systemd 252, booted in a
 # systemd-nspawn container by boot.sh (the first run builds its root
 # file system with debootstrap, about a minute; later runs take seconds).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A TCP transfer for the shaping test, measured by the receiver.
  *

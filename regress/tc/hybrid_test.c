@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * When net_cls is not ours to use: a kernel before 5.15 with a cgroup2
  * hierarchy mounted too (parent/netcg.c).  The live host is always

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * priv's network limit code (priv/netlimit.c) as priv calls it, with a
  * run's net_cls cgroup this process joins first, as virt-v2v does:

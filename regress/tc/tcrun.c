@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * One run's tc work, as priv does it, without the rest of the wrapper:
  * the tests start many of these at once in a network namespace.

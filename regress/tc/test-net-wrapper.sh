@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Network throttling through the whole wrapper, run inside a network
 # namespace of this test with a net_cls hierarchy mounted under a cgroup
 # root of its own (V2V_WRAPPER_CGROUP_ROOT): the run's cgroup with

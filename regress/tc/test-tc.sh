@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # Traffic control against the kernel, in network namespaces this test
 # makes, read back with iproute2's tc (not through our own code): the
 # shared qdisc and a class per run (regress/tc/tcrun does one run's tc

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * exitwatch PID STATEFILE SECONDS READYFILE: wait, event-driven, for PID to end
  * (a pidfd) and for the state file to have "finished" (inotify on its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * securebits: print this process's securebits, which /proc does not
  * show: "0x0f noroot,noroot_locked,no_setuid_fixup,no_setuid_fixup_locked".

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * statecheck STATE SECONDS READYFILE: read the state file over and over
  * while a run goes on (at every event in its directory, and at least

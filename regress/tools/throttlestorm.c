@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * throttlestorm FILE RATE SECONDS: rewrite the throttling file FILE RATE
  * times a second for SECONDS, as a careless or hostile caller could.

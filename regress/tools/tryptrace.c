@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tryptrace PID: try to attach to PID with ptrace; print "attached" or
  * the error.  The tests run it as the conversion user against the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * waitstate FILE SECONDS KEY: wait, event-driven, until the JSON state
  * file FILE has KEY at its top level, then print the file and exit 0.

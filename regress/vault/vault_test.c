@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Regress for parent/vault.c: which files are refused (mode, owner,
  * symlink, directory, FIFO, size), what is read from a good one, and the

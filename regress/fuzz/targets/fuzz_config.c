@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Fuzz target: the stdin JSON through conf_parse(), the parser and
  * validator.  A refused input leaves one line in err that names no

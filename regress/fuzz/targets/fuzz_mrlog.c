@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Fuzz target: the --machine-readable=file: log through the line
  * splitter (\n only) and parser_mr_line(), whole and in chunks; see

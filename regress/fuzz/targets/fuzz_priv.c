@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Fuzz target: priv's dispatcher of the monitor's messages, driven as a
  * hostile monitor would.  The code is priv/priv.c itself (through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Fuzz target: the throttling file's bytes through throttle_parse() (and
  * so limits_from_json()), for 1, 3 and 64 online CPUs and with a roomy

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Fuzz target: virt-v2v's merged stdout/stderr through the line splitter
  * (\r and \n) and parser_line(), whole and in chunks; see fuzzstate.c.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Between the priv fuzz target's harness (fuzz_priv.c) and priv's own
  * code (privdisp.c, which includes priv/priv.c).  The harness never sees

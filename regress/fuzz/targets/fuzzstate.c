@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The harness of the two log readers.  One input goes through the line
  * splitter twice:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Shared by the fuzz targets of the monitor's two readers (the v2v log
  * and the machine-readable log): the line splitter fed whole and in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * priv/priv.c itself, unchanged, for the priv fuzz target.  It is
  * included rather than linked because the dispatcher and its helpers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Writes the seeds of the priv fuzz target (fuzz_priv.c explains their
  * layout) into the directory given: valid runs with framed messages as
