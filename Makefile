@@ -12,8 +12,7 @@ CC		?= cc
 
 WARN		= -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual \
 		  -Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \
-		  -Wformat=2 -Wformat-security -Wwrite-strings -Wundef \
-		  -Wno-unused-parameter
+		  -Wformat=2 -Wformat-security -Wwrite-strings -Wundef
 HARDEN		= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 OPT		?= -O2 -g
 CFLAGS		+= -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN)

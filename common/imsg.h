@@ -17,7 +17,6 @@
 #define IMSG_HEADER_SIZE	sizeof(struct imsg_hdr)
 #define IMSG_MAXSIZE		16384	/* header included */
 #define IMSG_READBUF		65536
-#define IMSG_MAXFDS		16	/* fds held between read and get */
 
 struct imsg_hdr {
 	uint32_t	 type;
@@ -28,7 +27,6 @@ struct imsg_hdr {
 
 struct imsg {
 	struct imsg_hdr	 hdr;
-	int		 fd;		/* -1 unless one came with it */
 	void		*data;		/* NULL when the payload is empty */
 };
 
@@ -37,18 +35,14 @@ struct ibuf {
 	unsigned char	*buf;
 	size_t		 size;
 	size_t		 rpos;		/* bytes already sent */
-	int		 fd;		/* sent with the first byte, or -1 */
 };
 
 struct imsgbuf {
 	int		 fd;
 	pid_t		 pid;
-	int		 fdpass;	/* opt in: accept and send fds */
 	/* read side */
 	unsigned char	 rbuf[IMSG_READBUF];
 	size_t		 rlen;
-	int		 rfds[IMSG_MAXFDS];
-	int		 nrfds;
 	/* write side: a FIFO of whole messages */
 	struct ibuf	*whead;
 	struct ibuf	**wtail;
@@ -56,12 +50,12 @@ struct imsgbuf {
 };
 
 void	 imsg_init(struct imsgbuf *, int);
-void	 imsg_allow_fdpass(struct imsgbuf *);
 /* -1 with errno EMSGSIZE when datalen does not fit, ENOMEM, EINVAL */
-int	 imsg_compose(struct imsgbuf *, uint32_t, uint32_t, pid_t, int,
-	    const void *, size_t);
-/* bytes read, 0 on EOF, -1 with errno (EAGAIN, EINTR, ENOBUFS, ...) */
+int	 imsg_compose(struct imsgbuf *, uint32_t, const void *, size_t);
+/* bytes read, 0 on EOF, -1 with errno (EAGAIN, EINTR, ENOBUFS, EBADMSG
+ * when the peer sent a descriptor, ...) */
 ssize_t	 imsg_read(struct imsgbuf *);
+int	 imsg_pending(const struct imsgbuf *);
 /* 0 when no whole message is buffered, else the message length; -1 with
  * errno EBADMSG (length below the header) or EMSGSIZE (above the max) */
 ssize_t	 imsg_get(struct imsgbuf *, struct imsg *);
@@ -70,6 +64,7 @@ void	 imsg_free(struct imsg *);
 int	 imsg_write(struct imsgbuf *);
 /* write until the queue is empty, waiting in poll() on EAGAIN */
 int	 imsg_flush(struct imsgbuf *);
+void	 imsg_clear_write(struct imsgbuf *);
 void	 imsg_clear(struct imsgbuf *);
 size_t	 imsg_datalen(const struct imsg *);
 

@@ -1,16 +1,114 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * A run's net_cls cgroup as the parent (it makes it, and a run that
- * fails to start removes it), priv (the end of a run) and the cleanup of
- * dead runs all touch it.
+ * A run's net_cls cgroup and its tc class, for every process that
+ * touches them: the parent makes the cgroup (and removes it when a run
+ * fails to start), priv writes its class id and removes it at the end,
+ * and the cleanup of dead runs removes what they left.
  */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/netcg.h"
+#include "common/slurp.h"
+#include "common/tc.h"
+
+#define NETCG_LOCK_NAME	".tc-lock"
+#define NETCG_LOCK_MS	10000
+
+/* The class id that sends a cgroup's packets to our class minor. */
+uint32_t
+netcg_classid(uint32_t minor)
+{
+	return (TC_MAJOR << 16) | (minor & 0xffff);
+}
+
+/* The minor of one of our class ids, 0 for anyone else's (or none). */
+uint32_t
+netcg_minor(unsigned long classid)
+{
+	return (classid >> 16) == TC_MAJOR ? classid & 0xffff : 0;
+}
+
+/*
+ * ROOT/net_cls, or with sub, ROOT/net_cls/SUB: often a symlink to
+ * net_cls,net_prio, in a directory of root's.  A descriptor, or -1.
+ */
+int
+netcg_open(const char *root, const char *sub)
+{
+	char	path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s/net_cls%s%s", root,
+	    sub != NULL ? "/" : "", sub != NULL ? sub : "") >=
+	    (int)sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+struct lockwait {
+	int	fd;
+	int	error;
+};
+
+static int
+netcg_locked(void *arg)
+{
+	struct lockwait	*w = arg;
+
+	w->error = flock(w->fd, LOCK_EX | LOCK_NB) == 0 ? 0 : errno;
+	return w->error != EWOULDBLOCK;
+}
+
+/*
+ * The host lock: a flock on a file of root's, mode 0600, in the base run
+ * directory (root's, 0755), which only root can open: no other user can
+ * take it and stall every run.  It stays there, empty, between runs.
+ * -1 if not had within NETCG_LOCK_MS.
+ */
+int
+netcg_lock(int basefd)
+{
+	struct lockwait	w = { -1, 0 };
+	struct stat	sb;
+
+	if ((w.fd = openat(basefd, NETCG_LOCK_NAME, O_RDWR | O_CREAT |
+	    O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600)) == -1) {
+		log_warn("tc lock %s", NETCG_LOCK_NAME);
+		return -1;
+	}
+	if (fstat(w.fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    sb.st_uid != 0 || (sb.st_mode & 077) != 0) {
+		log_warnx("tc lock %s: not a private file of root's",
+		    NETCG_LOCK_NAME);
+		close(w.fd);
+		return -1;
+	}
+	if (wait_for(netcg_locked, &w, NETCG_LOCK_MS, 10) && w.error == 0)
+		return w.fd;
+	log_warnx("tc lock: not had within %d s", NETCG_LOCK_MS / 1000);
+	close(w.fd);
+	return -1;
+}
+
+void
+netcg_unlock(int fd)
+{
+	if (fd != -1)
+		close(fd);
+}
 
 /*
  * Write a number to a cgroup file (cgroup.procs, net_cls.classid) at
@@ -54,4 +152,76 @@ netcg_remove(int parentfd, int cgfd, const char *tag)
 			log_warn("removing net_cls cgroup %s", tag);
 		close(parentfd);
 	}
+}
+
+/* A dead run's cgroup: its classid no longer holds a class (the sweep
+ * removes what no cgroup names), then the directory. */
+void
+netcg_reap(const char *root, const char *tag)
+{
+	int	parentfd, cgfd;
+
+	if ((parentfd = netcg_open(root, NETCG_DIR)) == -1)
+		return;
+	if ((cgfd = openat(parentfd, tag, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		close(parentfd);
+		return;
+	}
+	log_info("cleanup: net_cls cgroup %s", tag);
+	netcg_remove(parentfd, cgfd, tag);
+}
+
+/* The minors that the cgroups of live runs name. */
+static void
+netcg_keep(int parentfd, uint8_t *keep)
+{
+	struct dirent	*de;
+	DIR		*d;
+	char		 path[NAME_MAX + 32], buf[32];
+	uint32_t	 minor;
+	int		 fd;
+
+	if ((fd = dup(parentfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || snprintf(path, sizeof(path),
+		    "%s/net_cls.classid", de->d_name) >= (int)sizeof(path) ||
+		    slurp_at(parentfd, path, buf, sizeof(buf)) <= 0)
+			continue;
+		if ((minor = netcg_minor(strtoul(buf, NULL, 10))) != 0)
+			keep[minor / 8] |= 1 << (minor & 7);
+	}
+	closedir(d);
+}
+
+/*
+ * After the dead runs' cgroups are gone: under the host lock, remove
+ * every class of abc: that no live run's cgroup names (a run killed
+ * before it wrote its classid, or whose release failed), and our qdisc
+ * where no class is left.  Nothing to do where net_cls is not in use.
+ */
+void
+netcg_sweep(const char *root, int basefd)
+{
+	static uint8_t	 keep[(TC_MINOR_LAST + 1) / 8];
+	struct tc	 t;
+	int		 parentfd, lock;
+
+	if ((parentfd = netcg_open(root, NETCG_DIR)) == -1)
+		return;
+	memset(keep, 0, sizeof(keep));
+	memset(&t, 0, sizeof(t));
+	if ((lock = netcg_lock(basefd)) != -1) {
+		netcg_keep(parentfd, keep);
+		if (tc_open(&t) == 0) {
+			tc_sweep(&t, keep);
+			tc_close(&t);
+		}
+		netcg_unlock(lock);
+	}
+	close(parentfd);
 }

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/spawn.h"
 
@@ -104,15 +105,6 @@ run_spawn(const struct creds *c, char *const argv[], char *const envp[],
 	return pid;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Read fd into out (NUL-terminated, the rest dropped) until EOF, or
  * until the text holds stop (when not NULL), or the deadline.  Returns
@@ -132,7 +124,7 @@ run_read(int fd, char *out, size_t outlen, const char *stop,
 	for (;;) {
 		if (stop != NULL && strstr(out, stop) != NULL)
 			return 0;
-		if ((left = deadline - now_ms()) <= 0) {
+		if ((left = deadline - mono_ms()) <= 0) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
@@ -153,26 +145,58 @@ run_read(int fd, char *out, size_t outlen, const char *stop,
 	}
 }
 
+struct pidwait {
+	pid_t	pid;
+	int	status;
+	int	error;
+};
+
+static int
+pid_ended(void *arg)
+{
+	struct pidwait	*w = arg;
+	pid_t		 r;
+
+	while ((r = waitpid(w->pid, &w->status, WNOHANG)) == -1 &&
+	    errno == EINTR)
+		;
+	if (r == -1)
+		w->error = 1;
+	return r != 0;
+}
+
+/*
+ * Wait up to ms (-1: for ever) for our child pid to end.  1 with its
+ * wait status in *status, 0 when the time ran out, -1 on an error.
+ */
+int
+pid_wait(pid_t pid, int ms, int *status)
+{
+	struct pidwait	w = { pid, 0, 0 };
+
+	if (!wait_for(pid_ended, &w, ms, 10))
+		return 0;
+	if (w.error)
+		return -1;
+	*status = w.status;
+	return 1;
+}
+
 /* Wait for pid until the deadline, then kill it.  Returns the status. */
 int
 run_wait(pid_t pid, long long deadline, int *timedout)
 {
-	struct timespec	nap = { 0, 10 * 1000 * 1000 };
-	int		status;
-	pid_t		r;
+	long long	left = deadline - mono_ms();
+	int		status, r;
 
 	*timedout = 0;
-	for (;;) {
-		if ((r = waitpid(pid, &status, WNOHANG)) == pid)
-			return status;
-		if (r == -1 && errno != EINTR)
-			return -1;
-		if (now_ms() >= deadline && !*timedout) {
-			kill(pid, SIGKILL);
-			*timedout = 1;
-		}
-		nanosleep(&nap, NULL);
+	r = pid_wait(pid, left > 0 ? (int)left : 0, &status);
+	if (r == 0) {
+		kill(pid, SIGKILL);
+		*timedout = 1;
+		r = pid_wait(pid, -1, &status);
 	}
+	return r == 1 ? status : -1;
 }
 
 /*
@@ -183,7 +207,7 @@ int
 run_capture(const struct creds *c, char *const argv[], char *const envp[],
     int timeout_ms, char *out, size_t outlen, char *err, size_t errlen)
 {
-	long long	deadline = now_ms() + timeout_ms;
+	long long	deadline = mono_ms() + timeout_ms;
 	int		fd, status, timedout;
 	pid_t		pid;
 
@@ -204,10 +228,4 @@ run_capture(const struct creds *c, char *const argv[], char *const envp[],
 		return -1;
 	}
 	return status;
-}
-
-long long
-run_now_ms(void)
-{
-	return now_ms();
 }

@@ -225,28 +225,25 @@ write_all(int fd, const char *buf, size_t len)
 }
 
 /*
- * Write a temporary file beside the state file and rename it over.  The
- * directory is group-writable (the monitor writes through kvm), so the
- * temporary name is random and created O_EXCL|O_NOFOLLOW.
+ * The one way a state file is written, by every writer: a temporary file
+ * beside it, renamed over it, so that a reader sees the old content or
+ * the new, never half of either.  Others may write in the directory (the
+ * monitor writes through its group), so the temporary name is random and
+ * created O_EXCL|O_NOFOLLOW; the mode is set explicitly, whatever the
+ * umask.
  */
 int
-state_write(int dirfd, const struct state *st)
+state_replace(int dirfd, const char *text)
 {
-	char	 tmp[64], *s;
+	char	 tmp[64];
 	int	 fd, saved;
 
-	if ((s = state_dump(st)) == NULL) {
-		errno = ENOMEM;
-		return -1;
-	}
 	snprintf(tmp, sizeof(tmp), ".%s.%08x", STATE_NAME, arc4random());
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0644);
-	if (fd == -1) {
-		free(s);
+	if (fd == -1)
 		return -1;
-	}
-	if (fchmod(fd, 0644) == -1 || write_all(fd, s, strlen(s)) == -1) {
+	if (fchmod(fd, 0644) == -1 || write_all(fd, text, strlen(text)) == -1) {
 		saved = errno;
 		close(fd);
 		goto fail;
@@ -255,11 +252,24 @@ state_write(int dirfd, const struct state *st)
 		saved = errno;
 		goto fail;
 	}
-	free(s);
 	return 0;
  fail:
 	unlinkat(dirfd, tmp, 0);
-	free(s);
 	errno = saved;
 	return -1;
+}
+
+int
+state_write(int dirfd, const struct state *st)
+{
+	char	*s;
+	int	 rv;
+
+	if ((s = state_dump(st)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	rv = state_replace(dirfd, s);
+	free(s);
+	return rv;
 }

@@ -51,6 +51,7 @@ int	 state_add_disk(struct state *, const char *, size_t);
 void	 state_message(struct state *, enum msgtype, const char *);
 void	 state_warning(struct state *, const char *, size_t);
 char	*state_dump(const struct state *);
+int	 state_replace(int, const char *);
 int	 state_write(int, const struct state *);
 
 #endif

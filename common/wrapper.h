@@ -21,10 +21,16 @@
 #define DEFAULT_SYSTEMCTL	"/usr/bin/systemctl"
 #define DEFAULT_BUSCTL		"/usr/bin/busctl"
 #define DEFAULT_CGROUP_ROOT	"/sys/fs/cgroup"
+/* The one PATH a program we run gets (its argv[0] is absolute anyway). */
+#define SAFE_PATH		"PATH=/usr/sbin:/usr/bin:/sbin:/bin"
+
 #define DEFAULT_USER		"vdsm"
 #define DEFAULT_GROUP		"kvm"
 
 #define RUN_PREFIX		"v2v-import-"
+/* systemd's names for a run's units: printf formats of the run's tag */
+#define UNIT_FMT		"virt-v2v-%s.service"
+#define SCOPE_FMT		"virt-v2v-wrapper-%s.scope"
 #define STATE_NAME		"state.json"
 #define THROTTLE_NAME		"throttle.json"
 #define PRIVATE_SUFFIX		".private"	/* beside the run directory */
@@ -53,6 +59,10 @@
 /* Hidden first arguments: the re-exec'd monitor, and the exec helper
  * that a systemd unit runs. */
 #define MONITOR_FLAG		"--monitor-internal"
+/* The monitor's options, a number in its argv. */
+#define MONITOR_OPT_VERBOSE	0x1
+#define MONITOR_OPT_ROOT	0x2	/* drop to the monitor's user */
+#define MONITOR_OPT_ALL		0x3
 #define HELPER_FLAG		"--exec-helper-internal"
 
 enum imsg_type {

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+#include "common/end.h"
 #include "common/imsg.h"
 #include "common/limits.h"
 #include "common/log.h"
@@ -32,6 +34,15 @@
 #define LOGPOLL_MS	1000	/* when inotify says nothing */
 #define READ_CHUNK	(64 * 1024)
 #define READS_PER_TURN	256	/* then look at priv's messages again */
+#define FINAL_WRITE_MS	5000
+
+/*
+ * The run as the monitor sees it: priv sends the seeds (CONF), says
+ * virt-v2v started (RUNNING) or could not be (ENDED), and says how it
+ * ended (ENDED).  A message is taken only in the phases its entry in
+ * priv_msgs[] names.
+ */
+enum mphase { MPH_CONF, MPH_READY, MPH_RUNNING, MPH_ENDED };
 
 struct monitor {
 	struct imsgbuf	 ibuf;
@@ -43,10 +54,14 @@ struct monitor {
 	int		 dirwd;		/* the run directory's watch */
 	int		 throttle_due;
 	long		 ncpu;
-	int		 conf_done;
+	enum mphase	 phase;
+	/* how it ended, for end_decide() */
+	enum end_cause	 cause;
+	char		 detail[sizeof(((struct msg_text *)0)->text)];
 	int		 exited;
 	int		 status;
 	int		 stopped_by;	/* signal priv stopped virt-v2v on */
+	int		 exit_code;
 	int		 stop_sent;
 	long long	 last_write;
 	int		 write_failing;
@@ -70,15 +85,6 @@ sighdlr(int sig)
 	got_term = sig;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A failed write keeps the previous file; it is retried, logged once. */
 static void
 monitor_write(struct monitor *m)
@@ -93,7 +99,7 @@ monitor_write(struct monitor *m)
 		log_info("the state file is written again");
 	m->write_failing = 0;
 	m->p.changed = m->p.urgent = 0;
-	m->last_write = now_ms();
+	m->last_write = mono_ms();
 }
 
 static void
@@ -146,70 +152,52 @@ static void
 read_logs(struct monitor *m)
 {
 	/* Lines name disks: the seeds from source_disks come first. */
-	if (!m->conf_done)
+	if (m->phase == MPH_CONF)
 		return;
 	read_fd(MONITOR_FD_MRLOG, &m->mr);
 	read_fd(MONITOR_FD_V2VLOG, &m->v2v);
 }
 
-static void
-final_message(struct monitor *m)
+static int
+state_written(void *arg)
 {
-	char	msg[128];
+	struct monitor	*m = arg;
 
-	if (m->stopped_by) {
-		snprintf(msg, sizeof(msg), "the conversion was stopped: the "
-		    "wrapper received SIG%s", sigabbrev_np(m->stopped_by));
-		state_message(&m->st, MSG_ERROR, msg);
-		return;
-	}
-	if (m->st.rc == 0 || m->st.msgtype == MSG_ERROR)
-		return;
-	if (m->st.rc < 0)
-		snprintf(msg, sizeof(msg), "virt-v2v was killed by SIG%s",
-		    sigabbrev_np(-m->st.rc));
-	else
-		snprintf(msg, sizeof(msg), "virt-v2v exited with status %d",
-		    m->st.rc);
-	state_message(&m->st, MSG_ERROR, msg);
+	monitor_write(m);
+	return !m->write_failing;
 }
 
 /* The last write: every final value and "finished" together. */
 static __attribute__((noreturn)) void
-monitor_finish(struct monitor *m, int code)
+monitor_finish(struct monitor *m)
 {
-	struct msg_done	d;
-	int		tries;
+	struct end_facts	f;
+	struct end		e;
+	struct msg_done		d;
 
 	read_logs(m);
 	lines_flush(&m->mr);
 	lines_flush(&m->v2v);
-	if (m->exited) {
-		m->st.has_rc = 1;
-		m->st.rc = WIFSIGNALED(m->status) ? -WTERMSIG(m->status) :
-		    WEXITSTATUS(m->status);
-		if (m->st.rc == 0 && !m->stopped_by)
-			parser_success(&m->p);
-		else
-			m->st.failed = 1;
-		final_message(m);
-	}
-	if (m->stopped_by)
-		m->st.failed = 1;
-	m->st.finished = 1;
-	for (tries = 0; tries < 50; tries++) {
-		monitor_write(m);
-		if (!m->write_failing)
-			break;
-		usleep(100 * 1000);
-	}
-	d.failed = m->st.failed;
-	if (imsg_compose(&m->ibuf, IMSG_MONITOR_DONE, 0, 0, -1, &d,
-	    sizeof(d)) == 0)
+	memset(&f, 0, sizeof(f));
+	f.cause = m->cause;
+	f.detail = m->detail;
+	f.started = m->st.started;
+	f.exited = m->exited;
+	f.status = m->status;
+	f.stop_sig = m->stopped_by;
+	end_decide(&f, &e);
+	if (f.exited && !e.failed)
+		parser_success(&m->p);
+	end_apply(&e, &m->st);
+	/* A full or read-only disk may come back: for a few seconds. */
+	if (!wait_for(state_written, m, FINAL_WRITE_MS, 100))
+		log_warnx("the final state could not be written");
+	d.failed = e.failed;
+	if (imsg_compose(&m->ibuf, IMSG_MONITOR_DONE, &d, sizeof(d)) == 0)
 		imsg_flush(&m->ibuf);
-	log_info("final state written, %s", m->st.failed ? "failed" :
+	log_info("final state written, %s", e.failed ? "failed" :
 	    "succeeded");
-	exit(code);
+	exit(m->exit_code);
 }
 
 /* Hand each valid limit to priv; the state changes on its answer. */
@@ -223,7 +211,7 @@ limit_send(struct monitor *m, int kind)
 	req.value = m->lim[kind].value;
 	m->lim[kind].pending = 0;
 	m->lim[kind].inflight = 1;
-	imsg_compose(&m->ibuf, IMSG_LIMIT, 0, 0, -1, &req, sizeof(req));
+	imsg_compose(&m->ibuf, IMSG_LIMIT, &req, sizeof(req));
 }
 
 static void
@@ -242,7 +230,7 @@ take_throttling(struct monitor *m)
 	char		warn[512];
 	int		rv;
 
-	if (!m->throttle_due || !m->st.started || m->exited)
+	if (!m->throttle_due || m->phase != MPH_RUNNING)
 		return;
 	m->throttle_due = 0;
 	if ((rv = throttle_take(MONITOR_FD_RUNDIR, m->ncpu, &l, warn,
@@ -315,106 +303,161 @@ limit_result(struct monitor *m, const struct msg_limit_result *r)
 	m->p.changed = 1;
 }
 
+/* A NUL-terminated text from priv, or priv is not itself. */
 static void
-expect_len(struct imsg *imsg, size_t len, const char *name)
+priv_text(const struct imsg *imsg, struct msg_text *t, const char *name)
 {
-	if (imsg_datalen(imsg) != len)
-		fatalx("priv sent %s with %zu bytes, not %zu", name,
-		    imsg_datalen(imsg), len);
+	memcpy(t, imsg->data, sizeof(*t));
+	if (memchr(t->text, '\0', sizeof(t->text)) == NULL)
+		fatalx("priv sent %s without its end", name);
 }
 
 static void
-monitor_dispatch_priv(struct monitor *m, struct imsg *imsg)
+take_seed(struct monitor *m, const struct imsg *imsg)
 {
-	struct msg_disk		 d;
-	struct msg_pid		 p;
-	struct msg_status	 s;
-	struct msg_signal	 g;
-	struct msg_limit_result	 lr;
-	struct msg_text		 t;
-	char			 msg[640];
+	struct msg_disk	d;
 
-	switch (imsg->hdr.type) {
-	case IMSG_DISK_SEED:
-		expect_len(imsg, sizeof(d), "DISK_SEED");
-		memcpy(&d, imsg->data, sizeof(d));
-		if (m->conf_done || memchr(d.path, '\0', sizeof(d.path)) ==
-		    NULL)
-			fatalx("priv sent a bad DISK_SEED");
-		state_add_disk(&m->st, d.path, strlen(d.path));
-		m->st.disk_count = m->st.ndisks;
-		break;
-	case IMSG_CONF_WARNING:
-		expect_len(imsg, sizeof(t), "CONF_WARNING");
-		memcpy(&t, imsg->data, sizeof(t));
-		if (m->conf_done || memchr(t.text, '\0', sizeof(t.text)) ==
-		    NULL)
-			fatalx("priv sent a bad CONF_WARNING");
-		state_message(&m->st, MSG_WARNING, t.text);
-		break;
-	case IMSG_CONF_DONE:
-		expect_len(imsg, 0, "CONF_DONE");
-		m->conf_done = 1;
-		break;
-	case IMSG_V2V_STARTED:
-		expect_len(imsg, sizeof(p), "V2V_STARTED");
-		memcpy(&p, imsg->data, sizeof(p));
-		if (!m->conf_done || m->st.started || p.pid <= 0)
-			fatalx("priv sent a bad V2V_STARTED");
-		m->st.started = 1;
-		m->st.pid = p.pid;
-		m->p.urgent = 1;
-		break;
-	case IMSG_V2V_START_FAILED:
-		expect_len(imsg, sizeof(t), "V2V_START_FAILED");
-		memcpy(&t, imsg->data, sizeof(t));
-		if (m->st.started || memchr(t.text, '\0', sizeof(t.text)) ==
-		    NULL)
-			fatalx("priv sent a bad V2V_START_FAILED");
-		snprintf(msg, sizeof(msg), "virt-v2v could not be started: %s",
-		    t.text);
-		state_message(&m->st, MSG_ERROR, msg);
-		m->st.failed = 1;
-		monitor_finish(m, 0);
-	case IMSG_V2V_EXITED:
-		expect_len(imsg, sizeof(s), "V2V_EXITED");
-		memcpy(&s, imsg->data, sizeof(s));
-		if (!m->st.started || m->exited)
-			fatalx("priv sent V2V_EXITED out of turn");
-		m->exited = 1;
-		m->status = s.status;
-		monitor_finish(m, 0);
-	case IMSG_LIMIT_RESULT:
-		expect_len(imsg, sizeof(lr), "LIMIT_RESULT");
-		memcpy(&lr, imsg->data, sizeof(lr));
-		if ((lr.kind != LIMIT_CPU && lr.kind != LIMIT_NET) ||
-		    lr.status < LIMIT_APPLIED || lr.status > LIMIT_FAILED ||
-		    lr.value < 0 || lr.why < 0 || lr.why >= LIMIT_WHY_MAX ||
-		    lr.pad != 0)
-			fatalx("priv sent a bad LIMIT_RESULT");
-		limit_result(m, &lr);
-		break;
-	case IMSG_STOPPING:
-		expect_len(imsg, sizeof(g), "STOPPING");
-		memcpy(&g, imsg->data, sizeof(g));
-		if (g.signo <= 0 || g.signo >= NSIG)
-			fatalx("priv sent STOPPING with signal %d", g.signo);
-		m->stopped_by = g.signo;
-		break;
-	default:
-		fatalx("priv sent unknown message type %u", imsg->hdr.type);
+	memcpy(&d, imsg->data, sizeof(d));
+	if (memchr(d.path, '\0', sizeof(d.path)) == NULL)
+		fatalx("priv sent a DISK_SEED without its end");
+	state_add_disk(&m->st, d.path, strlen(d.path));
+	m->st.disk_count = m->st.ndisks;
+}
+
+static void
+take_conf_warning(struct monitor *m, const struct imsg *imsg)
+{
+	struct msg_text	t;
+
+	priv_text(imsg, &t, "CONF_WARNING");
+	state_message(&m->st, MSG_WARNING, t.text);
+}
+
+static void
+take_conf_done(struct monitor *m, const struct imsg *imsg)
+{
+	(void)imsg;	/* empty: the table checked it */
+	m->phase = MPH_READY;
+}
+
+static void
+take_started(struct monitor *m, const struct imsg *imsg)
+{
+	struct msg_pid	p;
+
+	memcpy(&p, imsg->data, sizeof(p));
+	if (p.pid <= 0)
+		fatalx("priv sent V2V_STARTED with pid %d", p.pid);
+	m->st.started = 1;
+	m->st.pid = p.pid;
+	m->p.urgent = 1;
+	m->phase = MPH_RUNNING;
+}
+
+static void
+take_start_failed(struct monitor *m, const struct imsg *imsg)
+{
+	struct msg_text	t;
+
+	priv_text(imsg, &t, "V2V_START_FAILED");
+	strlcpy(m->detail, t.text, sizeof(m->detail));
+	m->cause = END_START_FAILED;
+	m->phase = MPH_ENDED;
+}
+
+static void
+take_exited(struct monitor *m, const struct imsg *imsg)
+{
+	struct msg_status	s;
+
+	memcpy(&s, imsg->data, sizeof(s));
+	m->exited = 1;
+	m->status = s.status;
+	m->cause = END_EXITED;
+	m->phase = MPH_ENDED;
+}
+
+static void
+take_limit_result(struct monitor *m, const struct imsg *imsg)
+{
+	struct msg_limit_result	lr;
+
+	memcpy(&lr, imsg->data, sizeof(lr));
+	if ((lr.kind != LIMIT_CPU && lr.kind != LIMIT_NET) ||
+	    lr.status < LIMIT_APPLIED || lr.status > LIMIT_FAILED ||
+	    lr.value < 0 || lr.why < 0 || lr.why >= LIMIT_WHY_MAX ||
+	    lr.pad != 0)
+		fatalx("priv sent a bad LIMIT_RESULT");
+	limit_result(m, &lr);
+}
+
+static void
+take_stopping(struct monitor *m, const struct imsg *imsg)
+{
+	struct msg_signal	g;
+
+	memcpy(&g, imsg->data, sizeof(g));
+	if (g.signo <= 0 || g.signo >= NSIG)
+		fatalx("priv sent STOPPING with signal %d", g.signo);
+	m->stopped_by = g.signo;
+}
+
+#define IN(p)	(1U << (p))
+
+static const struct priv_msg {
+	enum imsg_type	 type;
+	const char	*name;
+	size_t		 len;
+	unsigned int	 phases;
+	void		(*take)(struct monitor *, const struct imsg *);
+} priv_msgs[] = {
+	{ IMSG_DISK_SEED, "DISK_SEED", sizeof(struct msg_disk),
+	    IN(MPH_CONF), take_seed },
+	{ IMSG_CONF_WARNING, "CONF_WARNING", sizeof(struct msg_text),
+	    IN(MPH_CONF), take_conf_warning },
+	{ IMSG_CONF_DONE, "CONF_DONE", 0, IN(MPH_CONF), take_conf_done },
+	{ IMSG_V2V_STARTED, "V2V_STARTED", sizeof(struct msg_pid),
+	    IN(MPH_READY), take_started },
+	{ IMSG_V2V_START_FAILED, "V2V_START_FAILED", sizeof(struct msg_text),
+	    IN(MPH_READY), take_start_failed },
+	{ IMSG_V2V_EXITED, "V2V_EXITED", sizeof(struct msg_status),
+	    IN(MPH_RUNNING), take_exited },
+	{ IMSG_LIMIT_RESULT, "LIMIT_RESULT", sizeof(struct msg_limit_result),
+	    IN(MPH_RUNNING), take_limit_result },
+	{ IMSG_STOPPING, "STOPPING", sizeof(struct msg_signal),
+	    IN(MPH_READY) | IN(MPH_RUNNING), take_stopping },
+};
+
+/* priv is trusted, but a message out of its place is a bug: stop. */
+static void
+monitor_dispatch_priv(struct monitor *m, const struct imsg *imsg)
+{
+	const struct priv_msg	*pm;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(priv_msgs) / sizeof(priv_msgs[0]); i++) {
+		pm = &priv_msgs[i];
+		if (pm->type != imsg->hdr.type)
+			continue;
+		if (imsg_datalen(imsg) != pm->len)
+			fatalx("priv sent %s with %zu bytes, not %zu", pm->name,
+			    imsg_datalen(imsg), pm->len);
+		if (!(pm->phases & IN(m->phase)))
+			fatalx("priv sent %s out of turn", pm->name);
+		pm->take(m, imsg);
+		return;
 	}
+	fatalx("priv sent unknown message type %u", imsg->hdr.type);
 }
 
 /* priv is gone: nobody will tell us how virt-v2v ends. */
-static __attribute__((noreturn)) void
+static void
 monitor_priv_lost(struct monitor *m)
 {
 	log_warnx("the privileged process ended unexpectedly");
-	state_message(&m->st, MSG_ERROR, "the privileged wrapper process "
-	    "ended unexpectedly; the conversion was stopped");
-	m->st.failed = 1;
-	monitor_finish(m, 1);
+	m->cause = END_PRIV_LOST;
+	m->exit_code = 1;
+	m->phase = MPH_ENDED;
 }
 
 static void
@@ -430,9 +473,11 @@ read_priv(struct monitor *m)
 			fatal("reading from priv");
 		n = 0;
 	}
-	if (n == 0)
+	if (n == 0) {
 		monitor_priv_lost(m);
-	for (;;) {
+		return;
+	}
+	while (m->phase != MPH_ENDED) {
 		if ((n = imsg_get(&m->ibuf, &imsg)) == -1)
 			fatal("bad message from priv");
 		if (n == 0)
@@ -445,7 +490,7 @@ read_priv(struct monitor *m)
 static void
 maybe_write(struct monitor *m)
 {
-	long long	since = now_ms() - m->last_write;
+	long long	since = mono_ms() - m->last_write;
 
 	if ((m->p.urgent && m->st.started) ||
 	    (m->p.changed && since >= WRITE_MIN_MS) ||
@@ -453,14 +498,15 @@ maybe_write(struct monitor *m)
 		monitor_write(m);
 }
 
-static __attribute__((noreturn)) void
+/* Until priv says how the run ended, or is gone. */
+static void
 monitor_loop(struct monitor *m, const sigset_t *waitmask)
 {
 	struct pollfd	pfd[2];
 	struct timespec	ts;
 	long long	ms;
 
-	for (;;) {
+	while (m->phase != MPH_ENDED) {
 		pfd[0].fd = MONITOR_FD_SOCK;
 		pfd[0].events = POLLIN | (m->ibuf.queued ? POLLOUT : 0);
 		pfd[1].fd = m->infd;
@@ -469,7 +515,7 @@ monitor_loop(struct monitor *m, const sigset_t *waitmask)
 		 * each change: that would delay every frame by it. */
 		ms = LOGPOLL_MS;
 		if (m->p.changed || m->write_failing) {
-			ms = WRITE_MIN_MS - (now_ms() - m->last_write);
+			ms = WRITE_MIN_MS - (mono_ms() - m->last_write);
 			if (ms < 0)
 				ms = 0;
 		}
@@ -480,7 +526,7 @@ monitor_loop(struct monitor *m, const sigset_t *waitmask)
 		if (got_term) {
 			got_term = 0;
 			if (!m->stop_sent && imsg_compose(&m->ibuf,
-			    IMSG_STOP_REQUEST, 0, 0, -1, NULL, 0) == 0)
+			    IMSG_STOP_REQUEST, NULL, 0) == 0)
 				m->stop_sent = 1;
 		}
 		read_events(m);
@@ -489,9 +535,10 @@ monitor_loop(struct monitor *m, const sigset_t *waitmask)
 		if (pfd[0].revents & POLLOUT && imsg_write(&m->ibuf) == -1 &&
 		    errno != EAGAIN)
 			monitor_priv_lost(m);
-		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
+		else if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
 			read_priv(m);
-		maybe_write(m);
+		if (m->phase != MPH_ENDED)
+			maybe_write(m);
 	}
 }
 
@@ -560,18 +607,18 @@ monitor_main(int argc, char *argv[])
 	if (errstr == NULL)
 		gid = strtonum(argv[3], 0, UINT32_MAX - 1, &errstr);
 	if (errstr == NULL)
-		flags = strtonum(argv[4], 0, 7, &errstr);
+		flags = strtonum(argv[4], 0, MONITOR_OPT_ALL, &errstr);
 	/* The CPU count priv also bounds a cpu limit by. */
 	if (errstr == NULL)
 		m.ncpu = strtonum(argv[5], 1, 1 << 20, &errstr);
 	if (errstr != NULL)
 		fatalx("monitor: bad arguments: %s", errstr);
-	log_init(flags & 1, flags & 2);
+	log_init(0, flags & MONITOR_OPT_VERBOSE);
 
 	watch_files(&m);
 	/* A file written before the watch existed is read once at start. */
 	m.throttle_due = 1;
-	drop_privileges(uid, gid, flags & 4);
+	drop_privileges(uid, gid, flags & MONITOR_OPT_ROOT);
 	monitor_signals(&waitmask);
 	if (fcntl(MONITOR_FD_SOCK, F_SETFL, O_NONBLOCK) == -1)
 		fatal("fcntl O_NONBLOCK");
@@ -580,7 +627,8 @@ monitor_main(int argc, char *argv[])
 	parser_init(&m.p, &m.st);
 	lines_init(&m.v2v, LINE_MAX_LEN, 1, parser_line, &m.p);
 	lines_init(&m.mr, LINE_MAX_LEN, 0, parser_mr_line, &m.p);
-	m.last_write = now_ms();
+	m.last_write = mono_ms();
 	log_debug("monitor running as %u:%u", uid, gid);
 	monitor_loop(&m, &waitmask);
+	monitor_finish(&m);
 }

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "common/slurp.h"
@@ -55,15 +56,15 @@ agent_dir(struct run *r, char *err, size_t errlen)
 		    "too long");
 		return -1;
 	}
-	if (mkdirat(r->privdirfd, AGENT_DIR, 0700) == -1 ||
-	    (fd = openat(r->privdirfd, AGENT_DIR, O_RDONLY | O_DIRECTORY |
+	if (mkdirat(r->pc.privdirfd, AGENT_DIR, 0700) == -1 ||
+	    (fd = openat(r->pc.privdirfd, AGENT_DIR, O_RDONLY | O_DIRECTORY |
 	    O_NOFOLLOW | O_CLOEXEC)) == -1 ||
-	    (r->root && fchown(fd, r->conv_uid, r->conv_gid) == -1)) {
+	    (r->pc.root && fchown(fd, r->conv_uid, r->conv_gid) == -1)) {
 		snprintf(err, errlen, "ssh-agent directory %s: %s",
 		    r->agentdir, strerror(errno));
 		if (fd != -1)
 			close(fd);
-		unlinkat(r->privdirfd, AGENT_DIR, AT_REMOVEDIR);
+		unlinkat(r->pc.privdirfd, AGENT_DIR, AT_REMOVEDIR);
 		return -1;
 	}
 	close(fd);
@@ -82,23 +83,23 @@ agent_spawn(struct run *r, char *err, size_t errlen)
 
 	snprintf(home, sizeof(home), "HOME=%s", r->conv_home);
 	argv[0] = (char *)(uintptr_t)r->env.ssh_agent;
-	if ((r->agent_pid = run_spawn(&r->conv, argv, envp, &fd)) == -1) {
+	if ((r->pc.agent_pid = run_spawn(&r->conv, argv, envp, &fd)) == -1) {
 		snprintf(err, errlen, "ssh-agent: %s", strerror(errno));
 		return -1;
 	}
 	/* It prints both lines once its socket listens. */
 	if (run_read(fd, out, sizeof(out), "echo Agent pid",
-	    run_now_ms() + AGENT_TIMEOUT_MS) == -1 ||
+	    mono_ms() + AGENT_TIMEOUT_MS) == -1 ||
 	    strstr(out, "echo Agent pid") == NULL) {
 		close(fd);
-		run_wait(r->agent_pid, run_now_ms(), &timedout);
-		r->agent_pid = -1;
+		run_wait(r->pc.agent_pid, mono_ms(), &timedout);
+		r->pc.agent_pid = -1;
 		snprintf(err, errlen, "ssh-agent did not start: %s",
 		    out[0] ? strtok(out, "\n") : "no output");
 		return -1;
 	}
 	close(fd);
-	log_info("ssh-agent pid %ld, socket %s", (long)r->agent_pid,
+	log_info("ssh-agent pid %ld, socket %s", (long)r->pc.agent_pid,
 	    r->agentsock);
 	return 0;
 }
@@ -140,13 +141,13 @@ forget_key(struct run *r)
 {
 	int	i;
 
-	for (i = 0; i < r->nsecrets; i++) {
-		if (strcmp(r->secrets[i], SECRET_SSHKEY) != 0)
+	for (i = 0; i < r->pc.nsecrets; i++) {
+		if (strcmp(r->pc.secrets[i], SECRET_SSHKEY) != 0)
 			continue;
-		if (unlinkat(r->secretdirfd, SECRET_SSHKEY, 0) == -1)
+		if (unlinkat(r->pc.secretdirfd, SECRET_SSHKEY, 0) == -1)
 			log_warn("removing the ssh key file");
-		free(r->secrets[i]);
-		r->secrets[i] = r->secrets[--r->nsecrets];
+		free(r->pc.secrets[i]);
+		r->pc.secrets[i] = r->pc.secrets[--r->pc.nsecrets];
 		return;
 	}
 }
@@ -170,14 +171,14 @@ agent_stop(struct run *r)
 {
 	int	status;
 
-	if (r->agent_pid > 0) {
-		kill(r->agent_pid, SIGTERM);
-		waitpid(r->agent_pid, &status, 0);
-		r->agent_pid = -1;
+	if (r->pc.agent_pid > 0) {
+		kill(r->pc.agent_pid, SIGTERM);
+		waitpid(r->pc.agent_pid, &status, 0);
+		r->pc.agent_pid = -1;
 	}
 	if (r->made_agentdir) {
-		unlinkat(r->privdirfd, AGENT_DIR "/" AGENT_SOCK, 0);
-		unlinkat(r->privdirfd, AGENT_DIR, AT_REMOVEDIR);
+		unlinkat(r->pc.privdirfd, AGENT_DIR "/" AGENT_SOCK, 0);
+		unlinkat(r->pc.privdirfd, AGENT_DIR, AT_REMOVEDIR);
 		r->made_agentdir = 0;
 	}
 }

@@ -15,7 +15,6 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/wrapper.h"
-#include "common/wrapper.h"
 #include "parent/parent.h"
 #include "parent/vault.h"
 
@@ -133,7 +132,7 @@ build_env(struct run *r, struct vec *e)
 
 	add(e, "LC_ALL=C");
 	add(e, "LANG=C");
-	add(e, "PATH=/usr/sbin:/usr/bin:/sbin:/bin");
+	add(e, SAFE_PATH);
 	add(e, "HOME=%s", r->conv_home);
 	add(e, "LIBGUESTFS_BACKEND=direct");
 	if (r->virtio_win[0] != '\0')
@@ -197,12 +196,12 @@ unit_argv_build(struct run *r)
 	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1)
 		fatal("readlink /proc/self/exe");
 	self[n] = '\0';
-	snprintf(r->unit, sizeof(r->unit), "virt-v2v-%s.service", r->tag);
+	snprintf(r->pc.unit, sizeof(r->pc.unit), UNIT_FMT, r->pc.tag);
 	if ((u.v = calloc(u.max, sizeof(char *))) == NULL)
 		fatal("calloc");
 	add(&u, "%s", r->env.systemd_run);
-	add(&u, "--unit=%s", r->unit);
-	add(&u, "--description=virt-v2v conversion %s", r->tag);
+	add(&u, "--unit=%s", r->pc.unit);
+	add(&u, "--description=virt-v2v conversion %s", r->pc.tag);
 	add(&u, "--quiet");
 	add(&u, "--property=RemainAfterExit=yes");
 	if (r->scope[0] != '\0') {
@@ -231,7 +230,7 @@ unit_argv_build(struct run *r)
 	add(&u, "--");
 	for (p = r->argv; *p != NULL; p++)
 		add(&u, "%s", *p);
-	r->unit_argv = u.v;
+	r->pc.unit_argv = u.v;
 }
 
 void

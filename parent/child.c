@@ -73,8 +73,8 @@ child_run(const struct run *r, pid_t priv, int go, int ex)
 	/* Into the run's net_cls cgroup while root, before its descriptor
 	 * goes with the others.  A failure leaves virt-v2v unclassified:
 	 * priv checks membership before it promises a network limit. */
-	if (r->netcgfd != -1)
-		netcg_write(r->netcgfd, "cgroup.procs", 0);
+	if (r->pc.netcgfd != -1)
+		netcg_write(r->pc.netcgfd, "cgroup.procs", 0);
 	if (child_fds(r, go, ex) == -1)
 		child_fail(ex, errno);
 	umask(022);

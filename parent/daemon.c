@@ -34,8 +34,9 @@ devnull_stdio(void)
 
 /*
  * Returns 1 in the first process once the daemon said it is ready, 0 in
- * the daemon (with *readyfd to call daemon_ready() on), -1 in the first
- * process when the daemon ended without saying so.
+ * the daemon (with *readyfd, where priv writes READY_BYTE once virt-v2v
+ * is started), -1 in the first process when the daemon ended without
+ * saying so.
  */
 int
 daemon_detach(int *readyfd)

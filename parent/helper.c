@@ -15,17 +15,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <paths.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
+#include "common/slurp.h"
 #include "common/wrapper.h"
 #include "parent/parent.h"
 
 #define HELPER_ENV_MAX	64
+#define HELPER_CGROUP_MS	10000
 
 /* "DEV:INO:PATH" opened for appending, and proven to be that file. */
 static int
@@ -65,6 +69,45 @@ helper_spec(char *buf, size_t len, int fd, const char *path)
 	return 0;
 }
 
+/* Is this process in the net_cls cgroup at path (as /proc shows it)? */
+static int
+in_cgroup(void *arg)
+{
+	const char	*path = arg;
+	char		 buf[4096], *line, *ctls, *ctl, *cg, *save = NULL;
+
+	if (slurp_at(AT_FDCWD, "/proc/self/cgroup", buf, sizeof(buf)) <= 0)
+		return 0;
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		/* "ID:CONTROLLER,CONTROLLER...:PATH" */
+		if ((ctls = strchr(line, ':')) == NULL ||
+		    (cg = strchr(++ctls, ':')) == NULL)
+			continue;
+		*cg++ = '\0';
+		if (strcmp(cg, path) != 0)
+			continue;
+		while ((ctl = strsep(&ctls, ",")) != NULL)
+			if (strcmp(ctl, "net_cls") == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * As the conversion user: wait until priv has moved us into the run's
+ * cgroup, so that virt-v2v and everything it forks are classified from
+ * the first packet.  After HELPER_CGROUP_MS, go on unclassified (priv
+ * will answer network limits "not available").
+ */
+static void
+wait_cgroup(const char *path)
+{
+	if (!wait_for(in_cgroup, (void *)(uintptr_t)path, HELPER_CGROUP_MS,
+	    10))
+		log_warnx("not moved into the net_cls cgroup %s", path);
+}
+
 void
 exec_helper(int argc, char *argv[])
 {
@@ -79,7 +122,7 @@ exec_helper(int argc, char *argv[])
 	mr = open_checked(argv[3]);
 	i = 4;
 	if (i + 1 < argc && strcmp(argv[i], "--cgroup") == 0) {
-		netcg_wait(argv[i + 1]);
+		wait_cgroup(argv[i + 1]);
 		i += 2;
 	}
 	for (; i + 1 < argc && strcmp(argv[i], "--env") == 0; i += 2) {

@@ -10,25 +10,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/config.h"
 #include "parent/parent.h"
 
 #define INPUT_TIMEOUT_MS	30000
 
-static long long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 char *
 input_read(int fd, size_t *lenp, char *err, size_t errlen)
 {
 	struct pollfd	 pfd = { fd, POLLIN, 0 };
-	long long	 deadline = now_ms() + INPUT_TIMEOUT_MS, left;
+	long long	 deadline = mono_ms() + INPUT_TIMEOUT_MS, left;
 	size_t		 len = 0;
 	ssize_t		 n;
 	char		*buf;
@@ -39,7 +31,7 @@ input_read(int fd, size_t *lenp, char *err, size_t errlen)
 		return NULL;
 	}
 	for (;;) {
-		if ((left = deadline - now_ms()) <= 0) {
+		if ((left = deadline - mono_ms()) <= 0) {
 			snprintf(err, errlen, "input: stdin was not closed "
 			    "within %d seconds", INPUT_TIMEOUT_MS / 1000);
 			goto fail;

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/spawn.h"
 #include "parent/iso.h"
@@ -40,7 +41,7 @@ iso_find_bounded(const char *root, const char *name, char *out,
 	size_t				 got = 0;
 	ssize_t				 n;
 	pid_t				 pid;
-	long long			 deadline = run_now_ms() + ISO_DEADLINE_MS;
+	long long			 deadline = mono_ms() + ISO_DEADLINE_MS;
 
 	if (pipe2(p, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
 		snprintf(err, errlen, "ISO domain search: %s", strerror(errno));
@@ -57,8 +58,8 @@ iso_find_bounded(const char *root, const char *name, char *out,
 	close(p[1]);
 	pfd.fd = p[0];
 	pfd.events = POLLIN;
-	while (got < sizeof(a) && run_now_ms() < deadline) {
-		if (poll(&pfd, 1, deadline - run_now_ms()) <= 0)
+	while (got < sizeof(a) && mono_ms() < deadline) {
+		if (poll(&pfd, 1, deadline - mono_ms()) <= 0)
 			continue;
 		if ((n = read(p[0], (char *)&a + got, sizeof(a) - got)) <= 0)
 			break;

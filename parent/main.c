@@ -39,13 +39,15 @@ static void
 init_run(struct run *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->basefd = r->logdirfd = r->rundirfd = r->secretdirfd = -1;
-	r->privdirfd = r->mrlogfd = -1;
-	r->lockfd = r->v2vlogfd = r->v2vlogrfd = r->mrlogrfd = -1;
+	r->pc.basefd = r->logdirfd = r->pc.rundirfd = r->pc.secretdirfd = -1;
+	r->pc.privdirfd = r->mrlogfd = -1;
+	r->pc.lockfd = r->v2vlogfd = r->v2vlogrfd = r->mrlogrfd = -1;
 	r->logfd = -1;
-	r->netparentfd = r->netcgfd = -1;
-	r->agent_pid = -1;
-	r->root = geteuid() == 0;
+	r->pc.netparentfd = r->pc.netcgfd = -1;
+	r->pc.agent_pid = r->pc.v2v_pid = -1;
+	r->pc.gofd = r->pc.execfd = r->pc.readyfd = r->pc.sock = -1;
+	r->pc.monitor_pid = -1;
+	r->pc.root = geteuid() == 0;
 }
 
 /* --cleanup: what runs whose priv died left behind. */
@@ -134,7 +136,7 @@ prepare(struct conf *cf, struct run *r)
 	char	err[512];
 
 	/* Before a new run: what dead ones left (secrets included). */
-	if (r->root && reap_dead_runs(&r->env) == -1)
+	if (r->pc.root && reap_dead_runs(&r->env) == -1)
 		log_warn("cleanup of dead runs in %s", r->env.run_dir);
 	if (setup_create(cf, r, err, sizeof(err)) == -1) {
 		setup_undo(r);
@@ -143,7 +145,7 @@ prepare(struct conf *cf, struct run *r)
 	conf_forget_secrets(cf);
 	log_setfd(r->logfd);
 	log_info("virt-v2v-wrapper %s, uid %u, tag %s", WRAPPER_VERSION,
-	    getuid(), r->tag);
+	    getuid(), r->pc.tag);
 	log_info("state file %s, virt-v2v log %s", r->state_file,
 	    r->v2v_log);
 }

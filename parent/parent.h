@@ -12,10 +12,8 @@ struct conf;
 
 struct luks_key;
 
-#define LUKS_MAX	64
-#define SECRETS_MAX	(3 + LUKS_MAX)
-
 #include "common/spawn.h"
+#include "priv/privconf.h"
 
 struct env {
 	const char	*virt_v2v;
@@ -33,12 +31,16 @@ struct env {
 	const char	*group;
 };
 
+/*
+ * One run as the parent prepares it.  What priv needs is filled in pc
+ * directly, by setup, and handed to priv_main() read-only: nothing is
+ * copied from here to there.
+ */
 struct run {
-	int		 root;		/* the caller is uid 0 */
+	struct privconf	 pc;
 	int		 verbose;
 	int		 dry_run;		/* -n */
 	struct env	 env;
-	char		 tag[64];
 	char		 rundir[PATH_MAX];
 	char		 v2v_log[PATH_MAX];
 	char		 mr_log[PATH_MAX];
@@ -54,13 +56,8 @@ struct run {
 	char		*conv_home;
 	uid_t		 mon_uid;
 	gid_t		 mon_gid;
-	/* descriptors opened by setup */
-	int		 basefd;
+	/* descriptors opened by setup, besides priv's */
 	int		 logdirfd;
-	int		 rundirfd;
-	int		 privdirfd;
-	int		 secretdirfd;
-	int		 lockfd;
 	int		 v2vlogfd;	/* write side, for virt-v2v */
 	int		 v2vlogrfd;	/* read side, for the monitor */
 	int		 mrlogfd;	/* write side, virt-v2v's fd 3 */
@@ -68,31 +65,21 @@ struct run {
 	int		 logfd;
 	/* what has been created, for undo on failure */
 	int		 made_rundir, made_privdir, made_logs, made_secretdir;
-	int		 nsecrets;
-	char		*secrets[SECRETS_MAX];
 	/* what validation found */
 	int		 cap_mac;	/* virt-v2v has --mac */
 	char		 virtio_win[PATH_MAX];	/* "" for none */
 	struct luks_key	*luks;
 	size_t		 nluks;
-	char		 warning[512];	/* for last_message, "" for none */
 	/* the ssh-agent of an ssh transport */
 	char		 agentdir[PATH_MAX];
 	char		 agentsock[PATH_MAX];
-	pid_t		 agent_pid;
 	int		 made_agentdir;
 	/* the virt-v2v command, built in code */
 	char		**argv;
 	char		**envp;
-	/* daemonized with systemd: the unit and its systemd-run argv */
+	/* daemonized with systemd: the unit (pc.unit) and our scope */
 	int		 use_unit;
-	char		 unit[128];
 	char		 scope[128];	/* ours, the unit BindsTo= it */
-	char		**unit_argv;
-	/* the net_cls cgroup, or why network throttling is unavailable */
-	int		 netparentfd, netcgfd;
-	int		 netwhy;		/* enum limit_why */
-	long		 ncpu;		/* online CPUs, once for the run */
 	char		 netcgpath[PATH_MAX];	/* as /proc/PID/cgroup says */
 };
 
@@ -149,9 +136,6 @@ void	 scope_adopt(struct run *);
 void	 netcg_prepare(const struct conf *, struct run *);
 int	 netcg_hybrid_unsafe(const char *, int);
 void	 netcg_undo(struct run *);
-void	 netcg_wait(const char *);
-void	 netcg_reap(const struct env *, const char *);
-void	 netcg_sweep(const struct env *, int);
 
 /* helper.c */
 int	 helper_spec(char *, size_t, int, const char *);

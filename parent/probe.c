@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/wrapper.h"
 #include "parent/parent.h"
 
 #define PROBE_TIMEOUT_MS	30000
@@ -36,7 +37,7 @@ probe_caps(struct run *r, char *err, size_t errlen)
 {
 	static char	 flag[] = "--machine-readable";
 	static char	 lc[] = "LC_ALL=C", lang[] = "LANG=C",
-			 path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+			 path[] = SAFE_PATH;
 	char		*argv[] = { NULL, flag, NULL };
 	char		*envp[] = { lc, lang, path, NULL };
 	char		 out[8192], why[256];

@@ -24,8 +24,11 @@
 
 #include <jansson.h>
 
+#include "common/end.h"
 #include "common/log.h"
+#include "common/netcg.h"
 #include "common/spawn.h"
+#include "common/state.h"
 #include "common/wrapper.h"
 #include "parent/parent.h"
 
@@ -59,14 +62,14 @@ static void
 stop_unit(const struct env *e, const char *tag)
 {
 	static char	 stop[] = "stop", reset[] = "reset-failed";
-	static char	 path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+	static char	 path[] = SAFE_PATH;
 	char		 unit[NAME_MAX + 32], out[512], err[256];
 	char		*argv[] = { NULL, stop, unit, NULL }, *envp[] = { path, NULL };
 	struct stat	 sb;
 
 	if (!e->systemd_given && stat("/run/systemd/system", &sb) == -1)
 		return;
-	snprintf(unit, sizeof(unit), "virt-v2v-%s.service", tag);
+	snprintf(unit, sizeof(unit), UNIT_FMT, tag);
 	argv[0] = (char *)(uintptr_t)e->systemctl;
 	run_capture(NULL, argv, envp, 30000, out, sizeof(out), err,
 	    sizeof(err));
@@ -79,11 +82,12 @@ stop_unit(const struct env *e, const char *tag)
 static void
 close_state(int basefd, const char *rundir)
 {
-	json_t		*o = NULL, *lm;
-	struct stat	 sb;
-	const char	*type;
-	char		 path[PATH_MAX], tmp[PATH_MAX];
-	int		 dfd, fd;
+	struct end_facts	 f = { .cause = END_WRAPPER_DIED };
+	struct end		 e;
+	json_t			*o = NULL;
+	struct stat		 sb;
+	char			*s;
+	int			 dfd, fd;
 
 	if ((dfd = openat(basefd, rundir, O_RDONLY | O_DIRECTORY |
 	    O_NOFOLLOW | O_CLOEXEC)) == -1)
@@ -99,29 +103,15 @@ close_state(int basefd, const char *rundir)
 	}
 	if (o != NULL && json_is_object(o) &&
 	    json_object_get(o, "finished") == NULL) {
-		/* A warning never stands for the end; an error may. */
-		lm = json_object_get(o, "last_message");
-		type = json_string_value(json_object_get(lm, "type"));
-		if (type == NULL || strcmp(type, "error") != 0)
-			json_object_set_new(o, "last_message", json_pack(
-			    "{s:s, s:s}", "message", "the wrapper ended "
-			    "unexpectedly; the run was cleaned up afterwards",
-			    "type", "error"));
-		json_object_set_new(o, "failed", json_true());
-		json_object_set_new(o, "finished", json_true());
-		snprintf(tmp, sizeof(tmp), ".%s.cleanup", STATE_NAME);
-		if ((fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, 0644)) != -1) {
-			if (json_dumpfd(o, fd, JSON_COMPACT |
-			    JSON_PRESERVE_ORDER) == 0 && fchmod(fd, 0644) == 0 &&
-			    close(fd) == 0)
-				renameat(dfd, tmp, dfd, STATE_NAME);
-			else
-				close(fd);
-			unlinkat(dfd, tmp, 0);
-		}
-		snprintf(path, sizeof(path), "%s/%s", rundir, STATE_NAME);
-		log_info("cleanup: %s closed as failed", path);
+		end_decide(&f, &e);
+		end_apply_json(&e, o);
+		if ((s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)) ==
+		    NULL || state_replace(dfd, s) == -1)
+			log_warn("cleanup: %s/%s", rundir, STATE_NAME);
+		else
+			log_info("cleanup: %s/%s closed as failed", rundir,
+			    STATE_NAME);
+		free(s);
 	}
 	json_decref(o);
 	close(dfd);
@@ -167,7 +157,7 @@ reap_one(const struct env *e, int basefd, const char *name)
 	snprintf(tag, sizeof(tag), "%s", rundir + strlen(RUN_PREFIX));
 	log_info("cleanup: %s belongs to a run that ended unexpectedly", name);
 	stop_unit(e, tag);
-	netcg_reap(e, tag);
+	netcg_reap(e->cgroup_root, tag);
 	if ((pfd = openat(basefd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) != -1) {
 		if (snprintf(sock, sizeof(sock), "%s/%s/%s/%s", e->run_dir,
@@ -211,7 +201,7 @@ reap_dead_runs(const struct env *e)
 		n += reap_one(e, basefd, de->d_name);
 	}
 	closedir(d);
-	netcg_sweep(e, basefd);
+	netcg_sweep(e->cgroup_root, basefd);
 	close(basefd);
 	return n;
 }

@@ -19,6 +19,7 @@
 
 #include "common/log.h"
 #include "common/spawn.h"
+#include "common/wrapper.h"
 #include "parent/parent.h"
 
 #define BUSCTL_TIMEOUT_MS	30000
@@ -55,7 +56,7 @@ scope_adopt(struct run *r)
 			 sig[] = "ssa(sv)a(sa(sv))", mode[] = "fail", two[] = "2",
 			 pids[] = "PIDs", au[] = "au", one[] = "1",
 			 descr[] = "Description", s[] = "s", zero[] = "0";
-	static char	 envpath[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+	static char	 envpath[] = SAFE_PATH;
 	char		 pid[16], text[128], out[512], err[256];
 	char		*argv[] = { NULL, quiet, call, dest, path, iface, method,
 			    sig, r->scope, mode, two, pids, au, one, pid, descr, s,
@@ -63,10 +64,10 @@ scope_adopt(struct run *r)
 	char		*envp[] = { envpath, NULL };
 	int		 status;
 
-	snprintf(r->scope, sizeof(r->scope), "virt-v2v-wrapper-%s.scope",
-	    r->tag);
+	snprintf(r->scope, sizeof(r->scope), SCOPE_FMT,
+	    r->pc.tag);
 	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
-	snprintf(text, sizeof(text), "virt-v2v-wrapper %s", r->tag);
+	snprintf(text, sizeof(text), "virt-v2v-wrapper %s", r->pc.tag);
 	argv[0] = (char *)(uintptr_t)r->env.busctl;
 	status = run_capture(NULL, argv, envp, BUSCTL_TIMEOUT_MS, out,
 	    sizeof(out), err, sizeof(err));

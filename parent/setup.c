@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "common/config.h"
+#include "common/end.h"
 #include "common/log.h"
 #include "common/state.h"
 #include "common/wrapper.h"
@@ -70,14 +71,14 @@ setup_check(struct run *r, char *err, size_t errlen)
 	made = mkdir(r->env.run_dir, 0755) == 0;
 	if (!made && errno != EEXIST)
 		ERR("run directory %s: %s", r->env.run_dir, strerror(errno));
-	if ((r->basefd = opendir_safe("run directory", r->env.run_dir,
+	if ((r->pc.basefd = opendir_safe("run directory", r->env.run_dir,
 	    err, errlen)) == -1)
 		return -1;
 	/* umask 077 made it 0700; virt-v2v, as another user, must reach
 	 * its secret files below it. */
-	if (made && fchmod(r->basefd, 0755) == -1)
+	if (made && fchmod(r->pc.basefd, 0755) == -1)
 		ERR("run directory %s: %s", r->env.run_dir, strerror(errno));
-	if (fstat(r->basefd, &sb) == -1 || (r->root && sb.st_uid != 0))
+	if (fstat(r->pc.basefd, &sb) == -1 || (r->pc.root && sb.st_uid != 0))
 		ERR("run directory %s: must be owned by root", r->env.run_dir);
 	return 0;
 }
@@ -129,7 +130,7 @@ make_tag(struct run *r)
 
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
-	snprintf(r->tag, sizeof(r->tag), "%s-%ld", stamp, (long)getpid());
+	snprintf(r->pc.tag, sizeof(r->pc.tag), "%s-%ld", stamp, (long)getpid());
 }
 
 /* A path into one of the PATH_MAX buffers of struct run; -1 if too long. */
@@ -151,15 +152,15 @@ make_paths(struct run *r)
 	const char	*ld = r->env.log_dir;
 
 	if (pathf(r->rundir, "%s/" RUN_PREFIX "%s", r->env.run_dir,
-	    r->tag) == -1 ||
+	    r->pc.tag) == -1 ||
 	    pathf(r->privdir, "%s" PRIVATE_SUFFIX, r->rundir) == -1 ||
 	    pathf(r->secretdir, "%s/" SECRETS_DIR, r->privdir) == -1 ||
 	    pathf(r->state_file, "%s/" STATE_NAME, r->rundir) == -1 ||
 	    pathf(r->throttle_file, "%s/" THROTTLE_NAME, r->rundir) == -1 ||
-	    pathf(r->v2v_log, "%s/" RUN_PREFIX "%s.log", ld, r->tag) == -1 ||
-	    pathf(r->mr_log, "%s/" RUN_PREFIX "%s-mr.log", ld, r->tag) == -1 ||
+	    pathf(r->v2v_log, "%s/" RUN_PREFIX "%s.log", ld, r->pc.tag) == -1 ||
+	    pathf(r->mr_log, "%s/" RUN_PREFIX "%s-mr.log", ld, r->pc.tag) == -1 ||
 	    pathf(r->wrapper_log, "%s/" RUN_PREFIX "%s-wrapper.log", ld,
-	    r->tag) == -1)
+	    r->pc.tag) == -1)
 		return -1;
 	return 0;
 }
@@ -179,13 +180,13 @@ write_secret(struct run *r, const char *name, const char *value)
 	ssize_t	n;
 	int	fd;
 
-	fd = mkfile(r->secretdirfd, name, O_WRONLY, 0400, r->conv_uid,
-	    r->conv_gid, r->root);
+	fd = mkfile(r->pc.secretdirfd, name, O_WRONLY, 0400, r->conv_uid,
+	    r->conv_gid, r->pc.root);
 	if (fd == -1)
 		return -1;
-	if ((r->secrets[r->nsecrets] = strdup(name)) == NULL)
+	if ((r->pc.secrets[r->pc.nsecrets] = strdup(name)) == NULL)
 		fatal("strdup");
-	r->nsecrets++;
+	r->pc.nsecrets++;
 	/* No trailing newline: virt-v2v takes the file's bytes as is. */
 	n = write(fd, value, len);
 	close(fd);
@@ -202,9 +203,9 @@ make_secrets(const struct conf *cf, struct run *r)
 	char	name[32];
 	size_t	i;
 
-	r->secretdirfd = mkdir_owned(r->privdirfd, SECRETS_DIR, r->root ?
-	    0710 : 0700, r->conv_gid, r->root);
-	if (r->secretdirfd == -1)
+	r->pc.secretdirfd = mkdir_owned(r->pc.privdirfd, SECRETS_DIR, r->pc.root ?
+	    0710 : 0700, r->conv_gid, r->pc.root);
+	if (r->pc.secretdirfd == -1)
 		return -1;
 	r->made_secretdir = 1;
 	if (cf->vmware_password != NULL &&
@@ -244,7 +245,7 @@ make_logs(struct run *r)
 		/* The wrapper log is root's; virt-v2v writes the others. */
 		fds[i] = mkfile(r->logdirfd, base(names[i]), O_WRONLY |
 		    O_APPEND, 0644, i < 2 ? r->conv_uid : 0,
-		    i < 2 ? r->conv_gid : 0, r->root);
+		    i < 2 ? r->conv_gid : 0, r->pc.root);
 		if (fds[i] == -1)
 			return -1;
 		r->made_logs |= 1 << i;
@@ -267,22 +268,25 @@ make_logs(struct run *r)
 int
 setup_state(const struct conf *cf, struct run *r, const char *failmsg)
 {
-	struct state	st;
-	size_t		i;
-	int		rv;
+	struct end_facts	f = { .cause = END_SETUP_FAILED };
+	struct end		e;
+	struct state		st;
+	size_t			 i;
+	int			 rv;
 
 	state_init(&st);
 	for (i = 0; i < cf->nsource_disks; i++)
 		state_add_disk(&st, cf->source_disks[i],
 		    strlen(cf->source_disks[i]));
 	st.disk_count = cf->nsource_disks;
-	if (r->warning[0] != '\0')
-		state_message(&st, MSG_WARNING, r->warning);
+	if (r->pc.warning[0] != '\0')
+		state_message(&st, MSG_WARNING, r->pc.warning);
 	if (failmsg != NULL) {
-		state_message(&st, MSG_ERROR, failmsg);
-		st.failed = st.finished = 1;
+		f.detail = failmsg;
+		end_decide(&f, &e);
+		end_apply(&e, &st);
 	}
-	rv = state_write(r->rundirfd, &st);
+	rv = state_write(r->pc.rundirfd, &st);
 	state_free(&st);
 	return rv;
 }
@@ -294,22 +298,39 @@ setup_paths(struct run *r)
 	return make_paths(r);
 }
 
+/* The rest of what priv is handed, from the input and the host. */
+static void
+setup_privconf(const struct conf *cf, struct run *r)
+{
+	struct privconf	*pc = &r->pc;
+
+	pc->privname = base(r->privdir);
+	pc->systemctl = r->env.systemctl;
+	pc->disks = cf->source_disks;
+	pc->ndisks = cf->nsource_disks;
+	pc->limits = cf->throttling;
+	/* One count for the run: priv and the monitor bound a cpu limit
+	 * by it, so a CPU going offline cannot make them disagree. */
+	if ((pc->ncpu = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
+		pc->ncpu = 1;
+}
+
 int
 setup_create(const struct conf *cf, struct run *r, char *err, size_t errlen)
 {
 	if (setup_paths(r) == -1)
 		ERR("the log or run directory path is too long");
-	r->rundirfd = mkdir_owned(r->basefd, base(r->rundir), r->root ?
-	    02775 : 0755, r->mon_gid, r->root);
-	if (r->rundirfd == -1)
+	r->pc.rundirfd = mkdir_owned(r->pc.basefd, base(r->rundir), r->pc.root ?
+	    02775 : 0755, r->mon_gid, r->pc.root);
+	if (r->pc.rundirfd == -1)
 		ERR("run directory %s: %s", r->rundir, strerror(errno));
 	r->made_rundir = 1;
-	r->privdirfd = mkdir_owned(r->basefd, base(r->privdir), 0711, 0, 0);
-	if (r->privdirfd == -1)
+	r->pc.privdirfd = mkdir_owned(r->pc.basefd, base(r->privdir), 0711, 0, 0);
+	if (r->pc.privdirfd == -1)
 		ERR("private directory %s: %s", r->privdir, strerror(errno));
 	r->made_privdir = 1;
-	r->lockfd = mkfile(r->privdirfd, LOCK_NAME, O_RDWR, 0600, 0, 0, 0);
-	if (r->lockfd == -1 || flock(r->lockfd, LOCK_EX | LOCK_NB) == -1)
+	r->pc.lockfd = mkfile(r->pc.privdirfd, LOCK_NAME, O_RDWR, 0600, 0, 0, 0);
+	if (r->pc.lockfd == -1 || flock(r->pc.lockfd, LOCK_EX | LOCK_NB) == -1)
 		ERR("lock in %s: %s", r->rundir, strerror(errno));
 	if (make_secrets(cf, r) == -1)
 		ERR("secret files in %s: %s", r->secretdir, strerror(errno));
@@ -318,6 +339,7 @@ setup_create(const struct conf *cf, struct run *r, char *err, size_t errlen)
 	if (setup_state(cf, r, NULL) == -1)
 		ERR("state file %s: %s", r->state_file, strerror(errno));
 	netcg_prepare(cf, r);
+	setup_privconf(cf, r);
 	return 0;
 }
 
@@ -327,18 +349,18 @@ setup_finish(struct run *r)
 {
 	int	i;
 
-	for (i = 0; i < r->nsecrets; i++) {
-		unlinkat(r->secretdirfd, r->secrets[i], 0);
-		free(r->secrets[i]);
+	for (i = 0; i < r->pc.nsecrets; i++) {
+		unlinkat(r->pc.secretdirfd, r->pc.secrets[i], 0);
+		free(r->pc.secrets[i]);
 	}
-	r->nsecrets = 0;
+	r->pc.nsecrets = 0;
 	netcg_undo(r);
 	if (r->made_secretdir)
-		unlinkat(r->privdirfd, SECRETS_DIR, AT_REMOVEDIR);
+		unlinkat(r->pc.privdirfd, SECRETS_DIR, AT_REMOVEDIR);
 	r->made_secretdir = 0;
 	if (r->made_privdir) {
-		unlinkat(r->privdirfd, LOCK_NAME, 0);
-		unlinkat(r->basefd, base(r->privdir), AT_REMOVEDIR);
+		unlinkat(r->pc.privdirfd, LOCK_NAME, 0);
+		unlinkat(r->pc.basefd, base(r->privdir), AT_REMOVEDIR);
 	}
 	r->made_privdir = 0;
 }
@@ -349,8 +371,8 @@ setup_undo(struct run *r)
 {
 	setup_finish(r);
 	if (r->made_rundir) {
-		unlinkat(r->rundirfd, STATE_NAME, 0);
-		unlinkat(r->basefd, base(r->rundir), AT_REMOVEDIR);
+		unlinkat(r->pc.rundirfd, STATE_NAME, 0);
+		unlinkat(r->pc.basefd, base(r->rundir), AT_REMOVEDIR);
 	}
 	if (r->made_logs & 1)
 		unlinkat(r->logdirfd, base(r->v2v_log), 0);

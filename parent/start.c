@@ -20,7 +20,6 @@
 #include "common/log.h"
 #include "common/wrapper.h"
 #include "parent/parent.h"
-#include "priv/priv.h"
 
 /* A sanitizer build keeps its report settings in the monitor too. */
 static void
@@ -43,23 +42,23 @@ sanitizer_env(char **envp)
 }
 
 static __attribute__((noreturn)) void
-monitor_exec(const struct run *r, int sock, int foreground)
+monitor_exec(const struct run *r, int sock)
 {
 	static char	 prog[] = "virt-v2v-wrapper", flag[] = MONITOR_FLAG;
 	char		 uid[16], gid[16], fl[8], ncpu[24];
 	char		*argv[] = { prog, flag, uid, gid, fl, ncpu, NULL };
 	char		*envp[] = { NULL, NULL, NULL };
-	int		 src[] = { sock, r->rundirfd, r->v2vlogrfd,
+	int		 src[] = { sock, r->pc.rundirfd, r->v2vlogrfd,
 			    r->mrlogrfd, r->logfd };
 	int		 tmp[5], i, null, exe;
 	sigset_t	 none;
 
 	snprintf(uid, sizeof(uid), "%u", r->mon_uid);
 	snprintf(gid, sizeof(gid), "%u", r->mon_gid);
-	snprintf(fl, sizeof(fl), "%d", 0 |
-	    (r->verbose ? 2 : 0) | (r->root ? 4 : 0));
+	snprintf(fl, sizeof(fl), "%d", (r->verbose ? MONITOR_OPT_VERBOSE : 0) |
+	    (r->pc.root ? MONITOR_OPT_ROOT : 0));
 	/* priv bounds a cpu limit by the same count: one for the run. */
-	snprintf(ncpu, sizeof(ncpu), "%ld", r->ncpu);
+	snprintf(ncpu, sizeof(ncpu), "%ld", r->pc.ncpu);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/*
@@ -94,14 +93,14 @@ monitor_exec(const struct run *r, int sock, int foreground)
 }
 
 static pid_t
-monitor_fork(const struct run *r, int sock, int foreground)
+monitor_fork(const struct run *r, int sock)
 {
 	pid_t	pid;
 
 	if ((pid = fork()) == -1)
 		fatal("fork");
 	if (pid == 0)
-		monitor_exec(r, sock, foreground);
+		monitor_exec(r, sock);
 	return pid;
 }
 
@@ -123,55 +122,25 @@ close_setup_fds(struct run *r)
 void
 start(const struct conf *cf, struct run *r, int readyfd)
 {
-	static struct privconf	 pc;
-	int			 sp[2];
+	struct privconf	*pc = &r->pc;
+	int		 sp[2];
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
 		fatal("socketpair");
 	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) == -1)
 		fatal("fcntl O_NONBLOCK");
-	if ((r->ncpu = sysconf(_SC_NPROCESSORS_ONLN)) < 1)
-		r->ncpu = 1;
 	argv_build(cf, r);
-	pc.child_pid = pc.gofd = pc.execfd = -1;
-	if (r->use_unit) {
+	if (r->use_unit)
 		unit_argv_build(r);
-		strlcpy(pc.unit, r->unit, sizeof(pc.unit));
-		pc.unit_argv = r->unit_argv;
-		pc.systemctl = r->env.systemctl;
-	} else
-		pc.child_pid = child_fork(r, &pc.gofd, &pc.execfd);
+	else
+		pc->v2v_pid = child_fork(r, &pc->gofd, &pc->execfd);
 	argv_free(r);
-	pc.monitor_pid = monitor_fork(r, sp[1], !cf->daemonize);
+	pc->monitor_pid = monitor_fork(r, sp[1]);
 	close(sp[1]);
 	close_setup_fds(r);
 	log_info("priv pid %ld, monitor pid %ld", (long)getpid(),
-	    (long)pc.monitor_pid);
-
-	pc.sock = sp[0];
-	pc.readyfd = readyfd;
-	pc.rundirfd = r->rundirfd;
-	pc.privdirfd = r->privdirfd;
-	pc.basefd = r->basefd;
-	pc.privname = strrchr(r->privdir, '/') + 1;
-	pc.secretdirfd = r->secretdirfd;
-	pc.lockfd = r->lockfd;
-	pc.root = r->root;
-	pc.foreground = !cf->daemonize;
-	pc.secrets = r->secrets;
-	pc.nsecrets = r->nsecrets;
-	pc.disks = cf->source_disks;
-	pc.ndisks = cf->nsource_disks;
-	pc.warning = r->warning;
-	pc.agent_pid = r->agent_pid;
-	pc.ncpu = r->ncpu;
-	pc.has_cpu = cf->throttling.has_cpu;
-	pc.cpu = cf->throttling.cpu;
-	pc.has_net = cf->throttling.has_net;
-	pc.net = cf->throttling.net;
-	pc.netparentfd = r->netparentfd;
-	pc.netcgfd = r->netcgfd;
-	pc.netwhy = r->netwhy;
-	pc.tag = r->tag;
-	priv_main(&pc);
+	    (long)pc->monitor_pid);
+	pc->sock = sp[0];
+	pc->readyfd = readyfd;
+	priv_main(pc);
 }

@@ -37,7 +37,7 @@ users_resolve(const struct conf *cf, struct run *r, char *err,
 	struct passwd	*pw;
 	struct group	*gr;
 
-	if (!r->root) {
+	if (!r->pc.root) {
 		r->mon_uid = r->conv_uid = getuid();
 		r->mon_gid = r->conv_gid = getgid();
 		return home_of(r->conv_uid, r, err, errlen);

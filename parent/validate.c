@@ -23,9 +23,9 @@
 static void
 add_warning(struct run *r, const char *w)
 {
-	if (r->warning[0] != '\0')
-		strlcat(r->warning, "; ", sizeof(r->warning));
-	strlcat(r->warning, w, sizeof(r->warning));
+	if (r->pc.warning[0] != '\0')
+		strlcat(r->pc.warning, "; ", sizeof(r->pc.warning));
+	strlcat(r->pc.warning, w, sizeof(r->pc.warning));
 	log_warnx("%s", w);
 }
 

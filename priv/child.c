@@ -8,18 +8,18 @@
 #include <sys/wait.h>
 
 #include <errno.h>
-#include <time.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/spawn.h"
 #include "common/wrapper.h"
 #include "priv/priv.h"
 
 /* Returns 0 once virt-v2v runs, else the errno of its failed start. */
 int
-child_release(struct privconf *pc)
+child_release(const struct privconf *pc)
 {
 	char	go = GO_BYTE;
 	int	error = 0;
@@ -27,14 +27,12 @@ child_release(struct privconf *pc)
 
 	n = write(pc->gofd, &go, 1);
 	close(pc->gofd);
-	pc->gofd = -1;
 	if (n != 1)
 		return errno ? errno : EPIPE;
 	do {
 		n = read(pc->execfd, &error, sizeof(error));
 	} while (n == -1 && errno == EINTR);
 	close(pc->execfd);
-	pc->execfd = -1;
 	if (n == 0)
 		return 0;
 	if (n != sizeof(error) || error == 0)
@@ -53,16 +51,10 @@ child_signal(pid_t pid, int sig)
 void
 child_stop_wait_for(pid_t pid, int grace)
 {
-	struct timespec	 nap = { 0, 10 * 1000 * 1000 };
-	time_t		 deadline = time(NULL) + grace;
-	int		 status;
+	int	status;
 
-	while (time(NULL) < deadline) {
-		if (waitpid(pid, &status, WNOHANG) != 0)
-			return;
-		nanosleep(&nap, NULL);
-	}
-	child_stop_wait(pid, grace);
+	if (pid_wait(pid, grace * 1000, &status) == 0)
+		child_stop_wait(pid, grace);
 }
 
 /*
@@ -73,21 +65,12 @@ child_stop_wait_for(pid_t pid, int grace)
 int
 child_stop_wait(pid_t pid, int grace)
 {
-	struct timespec	 nap = { 0, 50 * 1000 * 1000 };
-	time_t		 deadline = time(NULL) + grace;
-	int		 status, killed = 0;
-	pid_t		 r;
+	int	status, r;
 
 	child_signal(pid, SIGTERM);
-	for (;;) {
-		if ((r = waitpid(pid, &status, WNOHANG)) == pid)
-			return status;
-		if (r == -1 && errno != EINTR)
-			return -1;
-		if (!killed && time(NULL) >= deadline) {
-			child_signal(pid, SIGKILL);
-			killed = 1;
-		}
-		nanosleep(&nap, NULL);
+	if ((r = pid_wait(pid, grace * 1000, &status)) == 0) {
+		child_signal(pid, SIGKILL);
+		r = pid_wait(pid, -1, &status);
 	}
+	return r == 1 ? status : -1;
 }

@@ -2,7 +2,8 @@
 /*
  * What priv removes when a run ends, however it ends: the secrets first
  * (they must be gone by the time a caller reads "finished"), then the
- * lock, whose presence marks a run that still has something to clean.
+ * network limit, then the lock, whose presence marks a run that still
+ * has something to clean.  Each step happens once.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -15,40 +16,43 @@
 /* virt-v2v is done with them: gone before the monitor writes "finished".
  * The ssh-agent holds a key too, so it goes with them. */
 void
-cleanup_secrets(struct privconf *pc)
+cleanup_secrets(struct priv *p)
 {
-	int	i;
+	const struct privconf	*c = p->conf;
+	int			 i;
 
-	if (pc->agent_pid > 0) {
+	if (p->agent_pid > 0) {
 		/* It removes its socket on SIGTERM; wait for that. */
-		child_stop_wait(pc->agent_pid, 5);
-		pc->agent_pid = -1;
-		if (unlinkat(pc->privdirfd, AGENT_DIR, AT_REMOVEDIR) == -1)
+		child_stop_wait(p->agent_pid, 5);
+		p->agent_pid = -1;
+		if (unlinkat(c->privdirfd, AGENT_DIR, AT_REMOVEDIR) == -1)
 			log_warn("removing the ssh-agent directory");
 	}
-
-	for (i = 0; i < pc->nsecrets; i++)
-		if (unlinkat(pc->secretdirfd, pc->secrets[i], 0) == -1)
-			log_warn("removing secret %s", pc->secrets[i]);
-	pc->nsecrets = 0;
-	if (pc->secretdirfd != -1) {
-		close(pc->secretdirfd);
-		pc->secretdirfd = -1;
-		if (unlinkat(pc->privdirfd, SECRETS_DIR, AT_REMOVEDIR) == -1)
-			log_warn("removing the secrets directory");
-	}
+	if (p->secrets_gone || c->secretdirfd == -1)
+		return;
+	p->secrets_gone = 1;
+	for (i = 0; i < c->nsecrets; i++)
+		if (unlinkat(c->secretdirfd, c->secrets[i], 0) == -1)
+			log_warn("removing secret %s", c->secrets[i]);
+	close(c->secretdirfd);
+	if (unlinkat(c->privdirfd, SECRETS_DIR, AT_REMOVEDIR) == -1)
+		log_warn("removing the secrets directory");
 }
 
 void
-cleanup_run(struct privconf *pc)
+cleanup_run(struct priv *p)
 {
-	cleanup_secrets(pc);
-	net_release(pc);
-	if (pc->lockfd != -1) {
-		unlinkat(pc->privdirfd, LOCK_NAME, 0);
-		close(pc->lockfd);
-		pc->lockfd = -1;
-		if (unlinkat(pc->basefd, pc->privname, AT_REMOVEDIR) == -1)
-			log_warn("removing %s", pc->privname);
+	const struct privconf	*c = p->conf;
+
+	cleanup_secrets(p);
+	if (p->cleaned)
+		return;
+	p->cleaned = 1;
+	net_release(p);
+	if (c->lockfd != -1) {
+		unlinkat(c->privdirfd, LOCK_NAME, 0);
+		close(c->lockfd);
+		if (unlinkat(c->basefd, c->privname, AT_REMOVEDIR) == -1)
+			log_warn("removing %s", c->privname);
 	}
 }

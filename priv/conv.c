@@ -10,9 +10,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "priv/priv.h"
 
@@ -29,7 +29,7 @@ is_unit(const struct privconf *pc)
  * its MainPID), or -1 with the reason in why.
  */
 int
-conv_start(struct privconf *pc, pid_t *pid, int *pidfd, char *why,
+conv_start(const struct privconf *pc, pid_t *pid, int *pidfd, char *why,
     size_t whylen)
 {
 	int	error, status = 1 << 8;
@@ -40,7 +40,7 @@ conv_start(struct privconf *pc, pid_t *pid, int *pidfd, char *why,
 			snprintf(why, whylen, "%s", strerror(error));
 			return -1;
 		}
-		*pid = pc->child_pid;
+		*pid = pc->v2v_pid;
 		return 0;
 	}
 	if ((*pid = unit_start(pc, why, whylen)) == -1)
@@ -63,7 +63,7 @@ conv_start(struct privconf *pc, pid_t *pid, int *pidfd, char *why,
 }
 
 void
-conv_signal(struct privconf *pc, pid_t pid, int sig)
+conv_signal(const struct privconf *pc, pid_t pid, int sig)
 {
 	if (is_unit(pc))
 		unit_kill(pc, sig);
@@ -83,7 +83,7 @@ conv_poll_ms(const struct privconf *pc, int pidfd)
  * has, 0 when it runs.  A direct child ends through SIGCHLD instead.
  */
 int
-conv_ended(struct privconf *pc, int *status)
+conv_ended(const struct privconf *pc, int *status)
 {
 	struct unit_state	us;
 
@@ -100,30 +100,37 @@ conv_ended(struct privconf *pc, int *status)
 }
 
 void
-conv_finish(struct privconf *pc)
+conv_finish(const struct privconf *pc)
 {
 	if (is_unit(pc))
 		unit_remove(pc);
 }
 
+struct unitwait {
+	const struct privconf	*pc;
+	int		 status;
+};
+
+static int
+unit_gone(void *arg)
+{
+	struct unitwait	*w = arg;
+
+	return conv_ended(w->pc, &w->status);
+}
+
 /* Stop it and wait for its end, outside priv's loop: TERM, then KILL. */
 int
-conv_stop_wait(struct privconf *pc, pid_t pid, int grace)
+conv_stop_wait(const struct privconf *pc, pid_t pid, int grace)
 {
-	struct timespec	nap = { 0, UNIT_POLL_MS * 1000 * 1000 };
-	time_t		deadline = time(NULL) + grace;
-	int		status, killed = 0;
+	struct unitwait	w = { pc, 0 };
 
 	if (!is_unit(pc))
 		return child_stop_wait(pid, grace);
 	unit_kill(pc, SIGTERM);
-	while (!conv_ended(pc, &status)) {
-		if (!killed && time(NULL) >= deadline) {
-			unit_kill(pc, SIGKILL);
-			killed = 1;
-		} else if (killed && time(NULL) >= deadline + grace)
-			return -1;
-		nanosleep(&nap, NULL);
-	}
-	return status;
+	if (wait_for(unit_gone, &w, grace * 1000, UNIT_POLL_MS))
+		return w.status;
+	unit_kill(pc, SIGKILL);
+	return wait_for(unit_gone, &w, grace * 1000, UNIT_POLL_MS) ?
+	    w.status : -1;
 }

@@ -3,86 +3,99 @@
  * priv: uid 0 with CAP_NET_ADMIN and CAP_KILL only.  It holds every
  * authoritative fact of the run (pids, descriptors, secret names) and
  * takes nothing from the monitor but numbers it validates.
+ *
+ * Its configuration (priv/privconf.h) is the parent's and read-only;
+ * struct priv is what changes while it runs.  virt-v2v and the monitor
+ * each move through phases, only by priv_v2v_phase() and
+ * priv_mon_phase() (priv/phase.c), which refuse any other move.
  */
 #ifndef PRIV_H
 #define PRIV_H
 
 #include <sys/types.h>
-#include <net/if.h>
-#include <stddef.h>
-#include <stdint.h>
 
-/* tc.c: the host's shared HTB qdisc abc: and one class abc:N per run. */
-#define TC_MAJOR	0xabc
-#define TC_MINOR_FIRST	1
-#define TC_MINOR_LAST	0xffff
-#define TC_IF_MAX	64
-/*
- * "unlimited" keeps the class, at a rate no link reaches (8 Tbit/s):
- * rate64, as the 32-bit rate field would cap it at 4 GB/s.
- */
-#define TC_UNLIMITED	(1ULL << 40)
-#define TC_ENOCLS	(-2)	/* no cgroup classifier in the kernel */
-#define TC_ENOIF	(-3)	/* no interface we may shape */
+#include "common/end.h"
+#include "common/imsg.h"
+#include "common/tc.h"
+#include "priv/privconf.h"
 
-struct nl_sock;
-
-struct tc {
-	struct nl_sock	*sk;
-	uint32_t	 minor;		/* our class, 0 for none */
-	int		 nif;
-	int		 ifindex[TC_IF_MAX];
-	unsigned int	 mtu[TC_IF_MAX];
-	char		 ifname[TC_IF_MAX][IFNAMSIZ];
-	/* Only regress/tc sets it, to test the rest on a kernel without
-	 * cls_cgroup; priv always classifies. */
-	int		 no_classifier;
+enum v2v_phase {
+	V2V_NEW,		/* not started yet */
+	V2V_RUNNING,
+	V2V_GONE,		/* its unit's process is gone, systemd has
+				 * not said how it ended yet */
+	V2V_ENDED,		/* its wait status is known */
+	V2V_NOSTART,		/* it could not be started */
+	V2V_PHASE_MAX
 };
 
-struct privconf {
-	int		  sock;		/* to the monitor */
-	pid_t		  monitor_pid;
-	pid_t		  child_pid;	/* virt-v2v, waiting for GO_BYTE */
-	int		  gofd;
-	int		  execfd;	/* CLOEXEC pipe: errno if exec failed */
-	int		  readyfd;	/* to the first process, or -1 */
-	int		  rundirfd;
-	int		  privdirfd;	/* lock, secrets/, agent/ */
-	const char	 *privname;	/* its name in the base directory */
-	int		  basefd;
-	int		  secretdirfd;
-	int		  lockfd;
-	int		  root;
-	int		  foreground;
-	char		**secrets;
-	int		  nsecrets;
-	char		**disks;	/* source_disks, for the seeds */
-	size_t		  ndisks;
-	const char	 *warning;	/* "" or a warning for the state */
-	pid_t		  agent_pid;	/* the ssh-agent, or -1 */
-	long		  ncpu;		/* the run's CPU count, as the monitor's */
-	int		  has_cpu, has_net;	/* the input's throttling */
-	long long	  cpu, net;
-	/* a systemd unit instead of a direct child (unit[0] != '\0') */
-	char		  unit[128];
-	char		**unit_argv;		/* systemd-run ... */
-	const char	 *systemctl;
-	/* network limits: the run's net_cls cgroup and its tc class */
-	int		  netparentfd, netcgfd;
-	int		  netwhy;	/* unavailable (enum limit_why), or 0 */
-	const char	 *tag;
-	struct tc	  tc;
+enum mon_phase {
+	MON_RUNNING,
+	MON_DRAINING,		/* it exited: read what it left, to EOF */
+	MON_DONE,		/* it wrote the final state, said so */
+	MON_LOST,		/* its socket closed without DONE */
+	MON_PHASE_MAX
 };
+
+struct priv {
+	const struct privconf	*conf;
+	struct imsgbuf		 ibuf;
+	enum v2v_phase		 v2v;
+	enum mon_phase		 mon;
+	pid_t			 v2v_pid;	/* once started */
+	int			 v2v_status;	/* wait status, once ENDED */
+	int			 pidfd;		/* a unit's MainPID, or -1 */
+	int			 gone_ticks;	/* GONE: asked systemd so often */
+	int			 stop_sig;	/* we were asked to stop it */
+	long long		 stop_deadline;	/* then KILL (mono_ms) */
+	int			 mon_failed;	/* the monitor's verdict */
+	pid_t			 monitor_pid;	/* -1 once reaped */
+	pid_t			 agent_pid;	/* -1 once stopped or reaped */
+	int			 secrets_gone;
+	int			 cleaned;
+	/* network limits: the run's tc class, or why there is none */
+	int			 netwhy;
+	struct tc		 tc;
+};
+
+#define PRIV_STOP_GRACE_MS	30000	/* TERM, then KILL after this */
+#define PRIV_REAP_SEC		5	/* for the monitor's own end */
 
 /* priv.c */
 __attribute__((noreturn))
-void	priv_main(struct privconf *);
+void	priv_exit(int);
+
+/* phase.c */
+void	priv_v2v_phase(struct priv *, enum v2v_phase);
+void	priv_mon_phase(struct priv *, enum mon_phase);
+int	priv_v2v_started(const struct priv *);
+int	priv_v2v_running(const struct priv *);
+
+/* run.c: the run's events, as priv's loop and its dispatcher see them */
+void	priv_init(struct priv *, const struct privconf *);
+void	priv_compose(struct priv *, int, const void *, size_t);
+void	priv_send_seeds(struct priv *);
+void	priv_start_v2v(struct priv *);
+void	priv_ended(struct priv *, int);
+void	priv_check_unit(struct priv *, int);
+void	priv_stop(struct priv *, int);
+void	priv_apply_limit(struct priv *, int, long long);
+void	priv_end_facts(const struct priv *, enum end_cause,
+	    struct end_facts *);
+__attribute__((noreturn, format(printf, 2, 3)))
+void	priv_violation(struct priv *, const char *, ...);
+__attribute__((noreturn))
+void	priv_monitor_lost(struct priv *);
+
+/* dispatch.c */
+void	priv_read_monitor(struct priv *);
+void	priv_drain_monitor(struct priv *);
 
 /* caps.c */
 void	caps_drop(void);
 
 /* child.c */
-int	child_release(struct privconf *);
+int	child_release(const struct privconf *);
 void	child_signal(pid_t, int);
 int	child_stop_wait(pid_t, int);
 void	child_stop_wait_for(pid_t, int);
@@ -97,39 +110,29 @@ struct unit_state {
 	char	load[32];
 };
 
-int	unit_show(struct privconf *, struct unit_state *);
+int	unit_show(const struct privconf *, struct unit_state *);
 int	unit_wait_status(const struct unit_state *);
-pid_t	unit_start(struct privconf *, char *, size_t);
+pid_t	unit_start(const struct privconf *, char *, size_t);
 int	unit_pidfd(pid_t);
-void	unit_kill(struct privconf *, int);
-void	unit_remove(struct privconf *);
-int	unit_cpu_quota(struct privconf *, long long);
+void	unit_kill(const struct privconf *, int);
+void	unit_remove(const struct privconf *);
+int	unit_cpu_quota(const struct privconf *, long long);
 
 /* conv.c */
-int	conv_start(struct privconf *, pid_t *, int *, char *, size_t);
-void	conv_signal(struct privconf *, pid_t, int);
+int	conv_start(const struct privconf *, pid_t *, int *, char *, size_t);
+void	conv_signal(const struct privconf *, pid_t, int);
 int	conv_poll_ms(const struct privconf *, int);
-int	conv_ended(struct privconf *, int *);
-void	conv_finish(struct privconf *);
-int	conv_stop_wait(struct privconf *, pid_t, int);
-
-/* tc.c */
-int	tc_open(struct tc *);
-void	tc_close(struct tc *);
-int	tc_reserve(struct tc *, uint64_t);
-int	tc_rate(struct tc *, uint64_t);
-void	tc_release(struct tc *, uint32_t);
-void	tc_sweep(struct tc *, const uint8_t *);
+int	conv_ended(const struct privconf *, int *);
+void	conv_finish(const struct privconf *);
+int	conv_stop_wait(const struct privconf *, pid_t, int);
 
 /* netlimit.c */
-int	net_limit(struct privconf *, pid_t, long long, int *);
-void	net_adopt(struct privconf *, pid_t);
-void	net_release(struct privconf *);
-int	net_lock(int);
-void	net_unlock(int);
+int	net_limit(struct priv *, long long, int *);
+void	net_adopt(const struct privconf *, pid_t);
+void	net_release(struct priv *);
 
 /* cleanup.c */
-void	cleanup_secrets(struct privconf *);
-void	cleanup_run(struct privconf *);
+void	cleanup_secrets(struct priv *);
+void	cleanup_run(struct priv *);
 
 #endif

@@ -20,13 +20,14 @@
 
 #include "common/log.h"
 #include "common/spawn.h"
+#include "common/wrapper.h"
 #include "priv/priv.h"
 
 #define SYSTEMCTL_TIMEOUT_MS	30000
 #define SHOW_PROPS	"MainPID,ExecMainPID,ActiveState,LoadState,ExecMainCode," \
 			"ExecMainStatus"
 
-static char	 env_path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+static char	 env_path[] = SAFE_PATH;
 static char	*systemctl_env[] = { env_path, NULL };
 
 /*
@@ -34,15 +35,15 @@ static char	*systemctl_env[] = { env_path, NULL };
  * the unit too); its output in out.  0 when it exited 0.
  */
 static int
-systemctl(struct privconf *pc, char *out, size_t outlen, const char *verb,
-    const char *a2, const char *a3)
+systemctl(const struct privconf *pc, char *out, size_t outlen,
+    const char *verb, const char *a2, const char *a3)
 {
 	char	*argv[6], err[256], scratch[256];
 	int	 n = 0, status;
 
 	argv[n++] = (char *)(uintptr_t)pc->systemctl;
 	argv[n++] = (char *)(uintptr_t)verb;
-	argv[n++] = pc->unit;
+	argv[n++] = (char *)(uintptr_t)pc->unit;
 	if (a2 != NULL)
 		argv[n++] = (char *)(uintptr_t)a2;
 	if (a3 != NULL)
@@ -95,7 +96,7 @@ show_number(const char *out, const char *key)
 }
 
 int
-unit_show(struct privconf *pc, struct unit_state *us)
+unit_show(const struct privconf *pc, struct unit_state *us)
 {
 	char	out[2048];
 
@@ -133,7 +134,7 @@ unit_wait_status(const struct unit_state *us)
  * when no process ever ran, or -1 with a reason in why.
  */
 pid_t
-unit_start(struct privconf *pc, char *why, size_t whylen)
+unit_start(const struct privconf *pc, char *why, size_t whylen)
 {
 	struct unit_state	us;
 	char			out[1024], err[256];
@@ -173,7 +174,7 @@ unit_pidfd(pid_t pid)
 }
 
 void
-unit_kill(struct privconf *pc, int sig)
+unit_kill(const struct privconf *pc, int sig)
 {
 	char	arg[32];
 
@@ -184,7 +185,7 @@ unit_kill(struct privconf *pc, int sig)
 
 /* Stop, then forget a failed unit: the name is free again. */
 void
-unit_remove(struct privconf *pc)
+unit_remove(const struct privconf *pc)
 {
 	systemctl(pc, NULL, 0, "stop", NULL, NULL);
 	systemctl(pc, NULL, 0, "reset-failed", NULL, NULL);
@@ -192,7 +193,7 @@ unit_remove(struct privconf *pc)
 
 /* CPUQuota in percent of one CPU; 0 removes it. */
 int
-unit_cpu_quota(struct privconf *pc, long long pct)
+unit_cpu_quota(const struct privconf *pc, long long pct)
 {
 	char	prop[64];
 

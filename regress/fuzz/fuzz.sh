@@ -41,10 +41,15 @@ jobs=${FUZZ_JOBS:-$((ncpu < 4 ? ncpu : 4))}
 srcs_common="common/config.c common/state.c common/utf8.c common/limits.c
     common/log.c monitor/lines.c monitor/parser.c monitor/disks.c
     monitor/throttle.c"
-# The priv target: priv/priv.c comes in through targets/privdisp.c; the
-# harness defines the log functions and every effect of priv's, so
-# common/log.c and the rest of priv/ are not linked.
-srcs_priv="common/imsg.c common/state.c common/utf8.c"
+# The priv target: priv's dispatcher, its events and its phases, linked
+# as they are; the harness defines the log functions and every effect of
+# priv's (priv.h), so common/log.c and the rest of priv/ are not linked.
+# It watches priv's reads, messages and final state through the linker's
+# --wrap (wrap_priv below), not by renaming anything in priv's source.
+srcs_priv="common/imsg.c common/state.c common/utf8.c common/end.c
+    common/clock.c priv/dispatch.c priv/run.c priv/phase.c"
+wrap_priv="-Wl,--wrap=imsg_read,--wrap=imsg_get,--wrap=imsg_free"
+wrap_priv="$wrap_priv,--wrap=imsg_compose,--wrap=state_write"
 
 # Per target: largest input.  Lines and strings of 4 KiB and more must be
 # reachable (STATE_STR_MAX, CONF_STR_MAX), the throttle file is small.
@@ -124,9 +129,6 @@ build() {
 	done
 	$cc $hflags -c -o "$obj/fuzzstate.o" "$here/targets/fuzzstate.c" ||
 	    die "compiling fuzzstate.c failed"
-	# priv.c is the project's code: instrumented like it.
-	$cc $hflags -fsanitize=fuzzer-no-link -c -o "$obj/privdisp.o" \
-	    "$here/targets/privdisp.c" || die "compiling privdisp.c failed"
 	for t in $all_targets; do
 		$cc $hflags -c -o "$obj/fuzz_$t.o" \
 		    "$here/targets/fuzz_$t.c" || die "compiling fuzz_$t.c failed"
@@ -135,7 +137,7 @@ build() {
 		for s in $srcs_common; do objs="$objs $(obj_of "$s")"; done
 		case $t in
 		v2vlog|mrlog) o="$o $obj/fuzzstate.o" ;;
-		priv)	o="$o $obj/privdisp.o"
+		priv)	o="$o $wrap_priv"
 			objs=
 			for s in $srcs_priv; do objs="$objs $(obj_of "$s")"; done
 			;;

@@ -154,6 +154,9 @@ mkdomain(const char *dir, const char *meta)
 static int
 rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
+	(void)st;
+	(void)flag;
+	(void)ftw;
 	if (remove(path) == -1)
 		die("remove", path);
 	return 0;

@@ -11,15 +11,8 @@
 
 #include "common/state.h"
 #include "monitor/monitor.h"
+#include "regress/check.h"
 
-static int	npass, nfail, n;
-
-#define CHECK(cond, ...) do {						\
-	n++;								\
-	if (cond) { npass++; printf("ok %d - ", n); }			\
-	else { nfail++; printf("not ok %d - ", n); }			\
-	printf(__VA_ARGS__); printf("\n");				\
-} while (0)
 
 struct run {
 	struct state	st;
@@ -330,6 +323,5 @@ main(void)
 	    10000, "Finishing off", 1, "49a86657-61b1-4e01-9c4d-50002b2a1108");
 	test_capture("regress/fixtures/v2v/ssh-killed-vx.log", "ssh-killed-vx",
 	    2500, "Copying disk 1/1", 1, NULL);
-	printf("%d passed, %d failed\n", npass, nfail);
-	return nfail != 0;
+	return report();
 }

@@ -25,15 +25,8 @@
 #include "common/log.h"
 #include "common/wrapper.h"
 #include "priv/priv.h"
+#include "regress/check.h"
 
-static int	npass, nfail, n;
-
-#define CHECK(cond, ...) do {						\
-	n++;								\
-	if (cond) { npass++; printf("ok %d - ", n); }			\
-	else { nfail++; printf("not ok %d - ", n); }			\
-	printf(__VA_ARGS__); printf("\n");				\
-} while (0)
 
 struct harness {
 	char		dir[64];
@@ -72,7 +65,7 @@ static void
 run_priv(struct harness *h, int sock, int report)
 {
 	static struct privconf	pc;
-	static char		name[] = SECRET_VMWARE, *secrets[] = { name };
+	static char		name[] = SECRET_VMWARE;
 	int			base, priv, sec, fd;
 
 	memset(&pc, 0, sizeof(pc));
@@ -88,9 +81,9 @@ run_priv(struct harness *h, int sock, int report)
 		exit(2);
 	close(fd);
 	pc.sock = sock;
-	pc.child_pid = dummy_v2v(&pc.gofd, &pc.execfd);
-	if (write(report, &pc.child_pid, sizeof(pc.child_pid)) !=
-	    sizeof(pc.child_pid))
+	pc.v2v_pid = dummy_v2v(&pc.gofd, &pc.execfd);
+	if (write(report, &pc.v2v_pid, sizeof(pc.v2v_pid)) !=
+	    sizeof(pc.v2v_pid))
 		exit(2);
 	close(report);
 	pc.monitor_pid = getppid();	/* the test, never reaped here */
@@ -101,10 +94,8 @@ run_priv(struct harness *h, int sock, int report)
 	pc.lockfd = openat(priv, LOCK_NAME, O_RDWR | O_CREAT, 0600);
 	pc.basefd = base;
 	pc.privname = "run.private";
-	pc.foreground = 1;
-	pc.secrets = secrets;
+	pc.secrets[0] = name;
 	pc.nsecrets = 1;
-	pc.warning = "";
 	pc.agent_pid = -1;
 	pc.netparentfd = pc.netcgfd = -1;	/* no net_cls cgroup */
 	pc.netwhy = LIMIT_WHY_NONETCLS;
@@ -175,7 +166,7 @@ alive(pid_t pid)
 
 /* Wait for priv's end; returns its exit status or -1 after 10 s. */
 static int
-priv_exit(struct harness *h)
+priv_status(struct harness *h)
 {
 	struct timespec	nap = { 0, 10 * 1000 * 1000 };
 	int		status, i;
@@ -268,11 +259,11 @@ violation(const char *what, uint32_t type, const void *data, size_t len,
 		if (write(h.ibuf.fd, buf, sizeof(hdr)) != sizeof(hdr))
 			exit(2);
 	} else
-		imsg_compose(&h.ibuf, type, 0, 0, -1, data, len);
-	imsg_compose(&h.ibuf, IMSG_LIMIT, 0, 0, -1, &after, sizeof(after));
+		imsg_compose(&h.ibuf, type, data, len);
+	imsg_compose(&h.ibuf, IMSG_LIMIT, &after, sizeof(after));
 	imsg_flush(&h.ibuf);
 	drain(&h, 2000, types);
-	rc = priv_exit(&h);
+	rc = priv_status(&h);
 	CHECK(rc == 1, "%s: priv exits 1 (got %d)", what, rc);
 	CHECK(types[IMSG_LIMIT_RESULT] == 0,
 	    "%s: nothing after the violation is answered", what);
@@ -295,7 +286,7 @@ flood(void)
 	start(&h);
 	drain(&h, 300, NULL);
 	for (i = 0; i < 10000; i++) {
-		imsg_compose(&h.ibuf, IMSG_LIMIT, 0, 0, -1, &l, sizeof(l));
+		imsg_compose(&h.ibuf, IMSG_LIMIT, &l, sizeof(l));
 		if (i % 100 == 99) {
 			imsg_flush(&h.ibuf);
 			got += drain(&h, 0, types);
@@ -313,7 +304,7 @@ flood(void)
 	kill(h.priv, SIGTERM);		/* ends the run as asked */
 	drain(&h, 500, NULL);
 	kill(h.priv, SIGKILL);
-	priv_exit(&h);
+	priv_status(&h);
 	finish(&h);
 }
 
@@ -353,6 +344,5 @@ main(void)
 	    IMSG_MAXSIZE + 1);
 	violation("frame length below the header", IMSG_LIMIT, NULL, 0, 4);
 	flood();
-	printf("%d passed, %d failed\n", npass, nfail);
-	return nfail != 0;
+	return report();
 }

@@ -24,13 +24,13 @@
 #include "priv/priv.h"
 
 static void
-answer(struct privconf *pc, long long bytes)
+answer(struct priv *p, long long bytes)
 {
 	int	why = 0, r;
 
-	r = net_limit(pc, getpid(), bytes, &why);
+	r = net_limit(p, bytes, &why);
 	if (r == LIMIT_APPLIED)
-		printf("applied abc:%x\n", pc->tc.minor);
+		printf("applied abc:%x\n", p->tc.minor);
 	else if (r == LIMIT_UNAVAILABLE)
 		printf("unavailable %d\n", why);
 	else
@@ -42,15 +42,19 @@ int
 main(int argc, char *argv[])
 {
 	static struct privconf	 pc;
+	static struct priv	 p;
 	char			 parent[PATH_MAX];
 	char			*cgdir = NULL, *lockdir = NULL, line[128];
 	long long		 n;
 	int			 ch;
 
 	log_init(1, 0);
+	pc.sock = pc.netparentfd = pc.netcgfd = -1;
+	priv_init(&p, &pc);
+	p.v2v_pid = getpid();
 	while ((ch = getopt(argc, argv, "nl:c:")) != -1)
 		switch (ch) {
-		case 'n': pc.tc.no_classifier = 1; break;
+		case 'n': p.tc.no_classifier = 1; break;
 		case 'l': lockdir = optarg; break;
 		case 'c': cgdir = optarg; break;
 		default: exit(1);
@@ -63,18 +67,18 @@ main(int argc, char *argv[])
 	    O_DIRECTORY)) == -1 ||
 	    (pc.netcgfd = open(cgdir, O_RDONLY | O_DIRECTORY)) == -1)
 		fatal("open");
-	pc.tag = strrchr(cgdir, '/') + 1;
+	strlcpy(pc.tag, strrchr(cgdir, '/') + 1, sizeof(pc.tag));
 	if (netcg_write(pc.netcgfd, "cgroup.procs", 0) == -1)
 		fatal("joining %s", cgdir);
-	answer(&pc, strtoll(argv[optind], NULL, 10));
+	answer(&p, strtoll(argv[optind], NULL, 10));
 	while (fgets(line, sizeof(line), stdin) != NULL) {
 		if (sscanf(line, "limit %lld", &n) != 1)
 			fatalx("bad command: %s", line);
-		answer(&pc, n);
+		answer(&p, n);
 	}
 	/* Out of the cgroup first, as virt-v2v has exited by then. */
 	if (netcg_write(pc.netparentfd, "../cgroup.procs", 0) == -1)
 		fatal("leaving %s", cgdir);
-	net_release(&pc);
+	net_release(&p);
 	return 0;
 }

@@ -21,7 +21,8 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "priv/priv.h"
+#include "common/netcg.h"
+#include "common/tc.h"
 
 static void
 wait_barrier(const char *fifo)
@@ -77,23 +78,23 @@ main(int argc, char *argv[])
 		wait_barrier(barrier);
 	if (tc_open(&t) == -1)
 		fatalx("tc_open");
-	if ((lockfd = net_lock(dirfd)) == -1)
+	if ((lockfd = netcg_lock(dirfd)) == -1)
 		exit(1);
 	if (dead != 0) {
 		tc_release(&t, dead);
 		return 0;
 	}
 	r = tc_reserve(&t, strtoull(argv[optind], NULL, 10));
-	net_unlock(lockfd);
+	netcg_unlock(lockfd);
 	if (r != 0)
 		exit(r == TC_ENOCLS ? 2 : r == TC_ENOIF ? 3 : 1);
 	printf("abc:%x\n", t.minor);
 	fflush(stdout);
 	serve(&t);
-	if ((lockfd = net_lock(dirfd)) == -1)
+	if ((lockfd = netcg_lock(dirfd)) == -1)
 		exit(1);
 	tc_release(&t, t.minor);
-	net_unlock(lockfd);
+	netcg_unlock(lockfd);
 	tc_close(&t);
 	return 0;
 }

@@ -439,6 +439,9 @@ test_size(void)
 static int
 rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
+	(void)st;
+	(void)flag;
+	(void)ftw;
 	if (remove(path) == -1)
 		die("remove", path);
 	return 0;

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Fuzz target: priv's dispatcher of the monitor's messages, driven as a
- * hostile monitor would.  The code is priv/priv.c itself (through
- * privdisp.c): priv_read_monitor(), priv_dispatch_monitor(),
- * priv_limit(), priv_violation() and what they call.  The input's bytes
- * go into the monitor's end of a socketpair whose other end is priv's
- * imsgbuf, in the chunks the input says.
+ * hostile monitor would.  The code is priv's own, linked as it is:
+ * priv/dispatch.c (the message table, priv_read_monitor()), priv/run.c
+ * (what the messages and events do, priv_violation()) and priv/phase.c.
+ * The input's bytes go into the monitor's end of a socketpair whose
+ * other end is priv's imsgbuf, in the chunks the input says.
  *
  * Input: two bytes of set-up, then operations.
  *   byte 0	bit 0 a systemd unit (else a direct child)
@@ -27,8 +27,8 @@
  *	e0-ef	priv gets SIGTERM (even) or SIGINT (odd)
  *	f0-ff	the monitor closes its end
  * After a send, priv reads until the socket is empty, as its poll loop
- * would, and stops reading once the monitor said DONE and virt-v2v
- * ended (priv_main() leaves its loop then).  An input that runs out
+ * would, and stops once the monitor said DONE (its last word) and
+ * virt-v2v ended (priv's loop ends then).  An input that runs out
  * closes the monitor's end.  Header layout: common/imsg.h (host byte
  * order); the seeds in seeds/priv/ are made by privseeds.c.
  *
@@ -36,28 +36,29 @@
  * 2: exact lengths, values in range, the right moment), fed with the
  * same bytes, and writes down what priv must do at each step: a trace
  * of effects ("quota(50) result(1,1,50) ").  Every external effect of
- * priv.c is a recorder that appends to the trace of what priv did:
+ * priv's is a recorder that appends to the trace of what priv did:
  * conv_*, unit_cpu_quota, net_limit, cleanup_*, child_stop_wait_for,
- * the final state, the messages priv sends, fatalx and exit.  The two
- * are compared after every message priv dispatches (when it frees it),
- * at every violation and after every other step, so
+ * priv_exit, fatalx (all defined here, as priv.h and log.h declare
+ * them), and the final state and the messages priv reads and sends,
+ * seen through the linker's --wrap of state_write and imsg_* (fuzz.sh).
+ * The two traces are compared after every message priv dispatches
+ * (when it frees it), at every violation and after every other step, so
  *   - a valid message does exactly what it must (a cpu limit calls
  *     unit_cpu_quota once with its value, when there is a unit and
  *     virt-v2v runs; a network limit calls net_limit once);
  *   - an invalid one (length, value, kind, padding, moment, framing, a
  *     descriptor) reaches no effect: only the violation's own (kill a
  *     running virt-v2v, clean up, the final state, fatalx);
- *   - after a violation nothing more is acted on: the messages queued
- *     behind it are never dispatched.
+ *   - after a violation, or after DONE, nothing more is acted on: the
+ *     messages queued behind it are never dispatched.
  * The recorders of unit_cpu_quota and net_limit check the value's range
  * themselves too.  A mismatch prints both traces and abort()s.
  *
- * priv_violation() ends in fatalx() and priv_monitor_lost() in exit():
- * both are noreturn.  The recorders longjmp() back to the input's start
- * instead (common/log.o is not linked: the log functions are defined
- * here; exit is renamed in privdisp.c).  Nothing of priv's runs after
- * that, and what the abandoned frames held (the message being
- * dispatched, the queued replies, a pidfd) is freed here.
+ * priv_violation() ends in fatalx() and priv_monitor_lost() in
+ * priv_exit(): both are noreturn.  The recorders longjmp() back to the
+ * input's start instead.  Nothing of priv's runs after that, and what
+ * the abandoned frames held (the message being dispatched, the queued
+ * replies, a pidfd) is freed here.
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -80,7 +81,6 @@
 #include "common/state.h"
 #include "common/wrapper.h"
 #include "priv/priv.h"
-#include "regress/fuzz/targets/fuzzpriv.h"
 
 #define FZ_PID		4242	/* virt-v2v */
 #define FZ_MONITOR_PID	4343
@@ -115,7 +115,7 @@ static struct model {
 	int		 end_status;	/* for conv_ended() */
 	/* the run */
 	int		 running, started, exited, status, stopping;
-	int		 done, failed, eof;
+	int		 done, mon_failed, eof;
 	/* bytes sent and not read by priv yet; read and not got yet */
 	unsigned char	 sent[16384];
 	size_t		 nsent;
@@ -126,6 +126,7 @@ static struct model {
 } M;
 
 static struct privconf	pc;
+static struct priv	P;
 static int		sv[2] = { -1, -1 };	/* priv's end, the monitor's */
 static jmp_buf		jb;
 static int		over;		/* fatalx or exit was called */
@@ -134,6 +135,17 @@ static int		has_inflight;
 static char		trace[TRACE_MAX], want[TRACE_MAX];
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* The real functions behind the ones --wrap sends here. */
+ssize_t	__real_imsg_read(struct imsgbuf *);
+ssize_t	__real_imsg_get(struct imsgbuf *, struct imsg *);
+void	__real_imsg_free(struct imsg *);
+int	__real_imsg_compose(struct imsgbuf *, uint32_t, const void *, size_t);
+ssize_t	__wrap_imsg_read(struct imsgbuf *);
+ssize_t	__wrap_imsg_get(struct imsgbuf *, struct imsg *);
+void	__wrap_imsg_free(struct imsg *);
+int	__wrap_imsg_compose(struct imsgbuf *, uint32_t, const void *, size_t);
+int	__wrap_state_write(int, const struct state *);
 
 __attribute__((noreturn)) static void
 fz_fail(const char *file, int line, const char *what)
@@ -185,23 +197,22 @@ effect(const char *fmt, ...)
 static void
 check_view(void)
 {
-	struct fzp_view	v;
+	int	started = priv_v2v_started(&P), running = priv_v2v_running(&P);
 
-	fzp_view(&v);
-	FZ_CHECK(v.v2v_running == M.running);
-	FZ_CHECK(v.v2v_started == M.started);
-	FZ_CHECK(v.v2v_pid == (M.started ? FZ_PID : 0));
-	FZ_CHECK(v.v2v_exited == M.exited);
+	FZ_CHECK(running == M.running);
+	FZ_CHECK(started == M.started);
+	FZ_CHECK(P.v2v_pid == (M.started ? FZ_PID : 0));
+	FZ_CHECK((P.v2v == V2V_ENDED) == M.exited);
 	if (M.exited)
-		FZ_CHECK(v.v2v_status == M.status);
-	FZ_CHECK(v.stopping == M.stopping);
-	FZ_CHECK(v.monitor_done == M.done);
-	FZ_CHECK(v.monitor_eof == M.eof);
+		FZ_CHECK(P.v2v_status == M.status);
+	FZ_CHECK(P.stop_sig == M.stopping);
+	FZ_CHECK((P.mon == MON_DONE) == M.done);
+	FZ_CHECK((P.mon == MON_LOST) == M.eof);
 	if (M.done)
-		FZ_CHECK(v.failed == M.failed);
+		FZ_CHECK(P.mon_failed == M.mon_failed);
 	/* A pidfd only for a unit's running virt-v2v. */
 	if (!M.unit || !M.running)
-		FZ_CHECK(v.pidfd == -1);
+		FZ_CHECK(P.pidfd == -1);
 }
 
 /* ---- the model's side: what priv must do ---- */
@@ -300,31 +311,29 @@ want_dispatch(uint32_t type, const unsigned char *data, size_t len)
 		if (len != sizeof(d))
 			break;
 		memcpy(&d, data, sizeof(d));
-		/* Only once, and only after virt-v2v ended (or never ran). */
-		if ((d.failed != 0 && d.failed != 1) || M.running || M.done)
+		/* Only after virt-v2v ended (or never ran); its last word. */
+		if ((d.failed != 0 && d.failed != 1) || M.running)
 			break;
 		valid = 1;
 		M.done = 1;
-		/* How virt-v2v ended is priv's to know, not the monitor's. */
-		M.failed = d.failed || !M.started || M.stopping ||
-		    !WIFEXITED(M.status) || WEXITSTATUS(M.status) != 0;
+		M.mon_failed = d.failed;
 		break;
 	}
 	if (!valid)
 		want_violation();
 }
 
-/* ---- priv's side: the renamed calls (privdisp.c) ---- */
+/* ---- priv's side: the calls --wrap sends here ---- */
 
 ssize_t
-fz_imsg_read(struct imsgbuf *ib)
+__wrap_imsg_read(struct imsgbuf *ib)
 {
 	size_t	old = ib->rlen;
 	ssize_t	n;
 	int	e;
 
 	check();
-	n = imsg_read(ib);
+	n = __real_imsg_read(ib);
 	e = errno;
 	if (M.fd_pending) {
 		/* No descriptor is accepted from the monitor. */
@@ -349,7 +358,7 @@ fz_imsg_read(struct imsgbuf *ib)
 }
 
 ssize_t
-fz_imsg_get(struct imsgbuf *ib, struct imsg *im)
+__wrap_imsg_get(struct imsgbuf *ib, struct imsg *im)
 {
 	struct imsg_hdr	 h;
 	ssize_t		 n, expect = 0;
@@ -366,7 +375,7 @@ fz_imsg_get(struct imsgbuf *ib, struct imsg *im)
 		else if (M.rlen >= h.len)
 			expect = (ssize_t)h.len;
 	}
-	n = imsg_get(ib, im);
+	n = __real_imsg_get(ib, im);
 	e = errno;
 	FZ_CHECK(n == expect);
 	if (n == -1)
@@ -377,7 +386,6 @@ fz_imsg_get(struct imsgbuf *ib, struct imsg *im)
 	}
 	datalen = h.len - sizeof(h);
 	FZ_CHECK(memcmp(&im->hdr, &h, sizeof(h)) == 0);
-	FZ_CHECK(im->fd == -1);
 	FZ_CHECK((datalen == 0) == (im->data == NULL));
 	FZ_CHECK(datalen == 0 || memcmp(im->data, M.rbuf + sizeof(h),
 	    datalen) == 0);
@@ -392,18 +400,18 @@ fz_imsg_get(struct imsgbuf *ib, struct imsg *im)
 
 /* priv is done with a message: it did what the model said. */
 void
-fz_imsg_free(struct imsg *im)
+__wrap_imsg_free(struct imsg *im)
 {
 	FZ_CHECK(has_inflight && im->data == inflight.data);
 	has_inflight = 0;
-	imsg_free(im);
+	__real_imsg_free(im);
 	check();
 }
 
 /* What priv tells the monitor. */
 int
-fz_imsg_compose(struct imsgbuf *ib, uint32_t type, uint32_t peerid,
-    pid_t pid, int fd, const void *data, size_t len)
+__wrap_imsg_compose(struct imsgbuf *ib, uint32_t type, const void *data,
+    size_t len)
 {
 	struct msg_limit_result	r;
 	struct msg_signal	s;
@@ -411,7 +419,7 @@ fz_imsg_compose(struct imsgbuf *ib, uint32_t type, uint32_t peerid,
 	struct msg_pid		p;
 	const struct msg_text	*t = data;
 
-	FZ_CHECK(ib->fd == sv[0] && peerid == 0 && pid == 0 && fd == -1);
+	FZ_CHECK(ib->fd == sv[0]);
 	switch (type) {
 	case IMSG_LIMIT_RESULT:
 		FZ_CHECK(len == sizeof(r));
@@ -447,11 +455,11 @@ fz_imsg_compose(struct imsgbuf *ib, uint32_t type, uint32_t peerid,
 		effect("msg(%u,%zu) ", type, len);
 		break;
 	}
-	return imsg_compose(ib, type, peerid, pid, fd, data, len);
+	return __real_imsg_compose(ib, type, data, len);
 }
 
 int
-fz_state_write(int dirfd, const struct state *st)
+__wrap_state_write(int dirfd, const struct state *st)
 {
 	const char	*why = "?";
 	char		 rc[16] = "-";
@@ -470,7 +478,7 @@ fz_state_write(int dirfd, const struct state *st)
 }
 
 void
-fz_exit(int code)
+priv_exit(int code)
 {
 	effect("exit(%d) ", code);
 	check();
@@ -481,19 +489,13 @@ fz_exit(int code)
 /* ---- priv's effects (priv.h) ---- */
 
 void
-caps_drop(void)
-{
-	FZ_CHECK(!"caps_drop");
-}
-
-void
 child_stop_wait_for(pid_t pid, int secs)
 {
 	effect("reap(%d,%d) ", (int)pid, secs);
 }
 
 int
-unit_cpu_quota(struct privconf *c, long long value)
+unit_cpu_quota(const struct privconf *c, long long value)
 {
 	long	ncpu = M.ncpu < 1 ? 1 : M.ncpu;
 
@@ -506,25 +508,25 @@ unit_cpu_quota(struct privconf *c, long long value)
 /* At the start of a unit only, never from a message: not an effect the
  * model follows, but checked for its arguments. */
 void
-net_adopt(struct privconf *c, pid_t pid)
+net_adopt(const struct privconf *c, pid_t pid)
 {
 	FZ_CHECK(c == &pc);
 	FZ_CHECK(c->unit[0] != '\0' && pid > 0);
 }
 
 int
-net_limit(struct privconf *c, pid_t pid, long long value, int *why)
+net_limit(struct priv *p, long long value, int *why)
 {
-	FZ_CHECK(c == &pc);
+	FZ_CHECK(p == &P);
 	FZ_CHECK(value >= 0 && value <= NETWORK_MAX);
-	effect("net(%d,%lld) ", (int)pid, value);
+	effect("net(%d,%lld) ", (int)p->v2v_pid, value);
 	if (M.net_outcome == LIMIT_UNAVAILABLE)
 		*why = LIMIT_WHY_NOIF;
 	return M.net_outcome;
 }
 
 int
-conv_start(struct privconf *c, pid_t *pid, int *pidfd, char *why,
+conv_start(const struct privconf *c, pid_t *pid, int *pidfd, char *why,
     size_t whylen)
 {
 	FZ_CHECK(c == &pc);
@@ -541,23 +543,14 @@ conv_start(struct privconf *c, pid_t *pid, int *pidfd, char *why,
 }
 
 void
-conv_signal(struct privconf *c, pid_t pid, int sig)
+conv_signal(const struct privconf *c, pid_t pid, int sig)
 {
 	FZ_CHECK(c == &pc);
 	effect("kill(%d,%d) ", (int)pid, sig);
 }
 
 int
-conv_poll_ms(const struct privconf *c, int pidfd)
-{
-	(void)c;
-	(void)pidfd;
-	FZ_CHECK(!"conv_poll_ms");
-	return -1;
-}
-
-int
-conv_ended(struct privconf *c, int *status)
+conv_ended(const struct privconf *c, int *status)
 {
 	FZ_CHECK(c == &pc && M.unit);
 	effect("ended ");
@@ -566,14 +559,14 @@ conv_ended(struct privconf *c, int *status)
 }
 
 void
-conv_finish(struct privconf *c)
+conv_finish(const struct privconf *c)
 {
 	FZ_CHECK(c == &pc);
 	effect("finish ");
 }
 
 int
-conv_stop_wait(struct privconf *c, pid_t pid, int grace)
+conv_stop_wait(const struct privconf *c, pid_t pid, int grace)
 {
 	FZ_CHECK(c == &pc);
 	effect("stopwait(%d,%d) ", (int)pid, grace);
@@ -581,16 +574,16 @@ conv_stop_wait(struct privconf *c, pid_t pid, int grace)
 }
 
 void
-cleanup_secrets(struct privconf *c)
+cleanup_secrets(struct priv *p)
 {
-	FZ_CHECK(c == &pc);
+	FZ_CHECK(p == &P);
 	effect("secrets ");
 }
 
 void
-cleanup_run(struct privconf *c)
+cleanup_run(struct priv *p)
 {
-	FZ_CHECK(c == &pc);
+	FZ_CHECK(p == &P);
 	effect("cleanup ");
 }
 
@@ -675,17 +668,16 @@ fatalx(const char *fmt, ...)
 static void
 drain(void)
 {
-	struct fzp_view	v;
-	int		pending;
+	int	pending;
 
 	for (;;) {
 		if (M.done && !M.running)
 			return;
 		FZ_CHECK(ioctl(sv[0], FIONREAD, &pending) == 0);
-		fzp_view(&v);
-		if (pending == 0 && !v.backlog && !(M.closed && !M.eof))
+		if (pending == 0 && !imsg_pending(&P.ibuf) &&
+		    !(M.closed && !M.eof))
 			return;
-		fzp_read();
+		priv_read_monitor(&P);
 		check();
 		check_view();
 		if (M.eof)
@@ -749,7 +741,7 @@ close_monitor(void)
 		tr(want, "finish ");
 	want_final("lost");
 	tr(want, "reap(%d,%d) exit(2) ", FZ_MONITOR_PID, FZ_REAP_SEC);
-	fzp_monitor_lost();
+	priv_monitor_lost(&P);
 }
 
 static void
@@ -775,22 +767,22 @@ setup(const uint8_t *data)
 	pc.monitor_pid = FZ_MONITOR_PID;
 	/* What the parent gives priv: the count, at least 1. */
 	pc.ncpu = M.ncpu < 1 ? 1 : M.ncpu;
-	pc.child_pid = FZ_PID;
+	pc.v2v_pid = FZ_PID;
 	pc.gofd = pc.execfd = pc.readyfd = -1;
 	pc.rundirfd = FZ_RUNDIRFD;
 	pc.privdirfd = pc.basefd = pc.secretdirfd = pc.lockfd = -1;
 	pc.agent_pid = -1;
 	pc.root = 1;
-	pc.has_cpu = M.has_cpu;
-	pc.cpu = FZ_CPU;
-	pc.has_net = M.has_net;
-	pc.net = FZ_NET;
+	pc.limits.has_cpu = M.has_cpu;
+	pc.limits.cpu = FZ_CPU;
+	pc.limits.has_net = M.has_net;
+	pc.limits.net = FZ_NET;
 	if (M.unit)
 		snprintf(pc.unit, sizeof(pc.unit), "v2v-fuzz.service");
 
 	trace[0] = want[0] = '\0';
 	over = has_inflight = 0;
-	fzp_init(&pc);
+	priv_init(&P, &pc);
 }
 
 /* priv_start_v2v(), and the input's own throttling. */
@@ -808,7 +800,7 @@ start(void)
 		if (M.has_net)
 			want_limit(LIMIT_NET, FZ_NET);
 	}
-	fzp_start();
+	priv_start_v2v(&P);
 	check();
 	check_view();
 }
@@ -842,13 +834,18 @@ run(const uint8_t *data, size_t size)
 		} else if (op < 0xe0) {
 			M.end_status = ends[op & 7];
 			want_ended(M.end_status);
-			fzp_ended(M.end_status);
+			/* As priv learns it: a unit through its pidfd and
+			 * systemd, a direct child through waitpid(). */
+			if (M.unit)
+				priv_check_unit(&P, 1);
+			else if (priv_v2v_running(&P))
+				priv_ended(&P, M.end_status);
 			check();
 			check_view();
 		} else if (op < 0xf0) {
 			sig = op & 1 ? SIGINT : SIGTERM;
 			want_stop(sig);
-			fzp_stop(sig);
+			priv_stop(&P, sig);
 			check();
 			check_view();
 		} else
@@ -868,10 +865,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		run(data, size);
 	/* What the frames left by longjmp() held. */
 	if (has_inflight) {
-		imsg_free(&inflight);
+		__real_imsg_free(&inflight);
 		has_inflight = 0;
 	}
-	fzp_clear();
+	imsg_clear(&P.ibuf);
+	if (P.pidfd != -1) {
+		close(P.pidfd);
+		P.pidfd = -1;
+	}
 	close(sv[0]);
 	if (sv[1] != -1)
 		close(sv[1]);

@@ -29,7 +29,7 @@
 #include <netlink/route/qdisc/htb.h>
 
 #include "common/log.h"
-#include "priv/priv.h"
+#include "common/tc.h"
 
 #define TC_QDISC	TC_HANDLE(TC_MAJOR, 0)
 
