@@ -115,6 +115,9 @@ int	 check_guest_tools(void);
 /* dryrun.c */
 void	 dry_run(const struct conf *, struct run *);
 
+/* safedir.c */
+int	 safedir_open(const char *, const char *, uid_t, char *, size_t);
+
 /* setup.c */
 int	 setup_check(struct run *, char *, size_t);
 int	 setup_paths(struct run *);

@@ -37,23 +37,6 @@
 #define ERR(...)	do { snprintf(err, errlen, __VA_ARGS__); \
 			    return -1; } while (0)
 
-/* A directory we create files in on someone else's behalf. */
-static int
-opendir_safe(const char *what, const char *path, char *err, size_t errlen)
-{
-	struct stat	sb;
-	int		fd;
-
-	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		ERR("%s %s: %s", what, path, strerror(errno));
-	if (fstat(fd, &sb) == -1 || (sb.st_mode & (S_IWGRP | S_IWOTH))) {
-		close(fd);
-		ERR("%s %s: must not be writable by group or other", what,
-		    path);
-	}
-	return fd;
-}
-
 int
 setup_check(struct run *r, char *err, size_t errlen)
 {
@@ -65,14 +48,15 @@ setup_check(struct run *r, char *err, size_t errlen)
 		    "V2V_WRAPPER_VIRT_V2V)", r->env.virt_v2v, strerror(errno));
 	if (!S_ISREG(sb.st_mode) || (sb.st_mode & 0111) == 0)
 		ERR("virt-v2v %s: not an executable file", r->env.virt_v2v);
-	if ((r->logdirfd = opendir_safe("log directory", r->env.log_dir,
-	    err, errlen)) == -1)
+	/* The monitor's user may own it: vdsm owns /var/log/vdsm/import. */
+	if ((r->logdirfd = safedir_open("log directory", r->env.log_dir,
+	    r->mon_uid, err, errlen)) == -1)
 		return -1;
 	made = mkdir(r->env.run_dir, 0755) == 0;
 	if (!made && errno != EEXIST)
 		ERR("run directory %s: %s", r->env.run_dir, strerror(errno));
-	if ((r->pc.basefd = opendir_safe("run directory", r->env.run_dir,
-	    err, errlen)) == -1)
+	if ((r->pc.basefd = safedir_open("run directory", r->env.run_dir,
+	    (uid_t)-1, err, errlen)) == -1)
 		return -1;
 	/* umask 077 made it 0700; virt-v2v, as another user, must reach
 	 * its secret files below it. */
