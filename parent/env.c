@@ -14,6 +14,20 @@
 #include "common/wrapper.h"
 #include "parent/parent.h"
 
+/*
+ * Under sudo the environment is the sudo caller's, who must not move
+ * what root runs or where root writes: sudo rights to the wrapper would
+ * become root rights.  (sudo's env_reset drops these anyway; a sudoers
+ * rule that keeps them must not be able to hurt.)
+ */
+static int
+under_sudo(void)
+{
+	const char	*s = getenv("SUDO_UID");
+
+	return s != NULL && strcmp(s, "0") != 0;
+}
+
 static int
 env_get(const char *name, const char *def, int path, const char **out,
     char *err, size_t errlen)
@@ -25,6 +39,10 @@ env_get(const char *name, const char *def, int path, const char **out,
 		return 0;
 	if (getauxval(AT_SECURE)) {
 		log_info("ignoring %s: the process runs with AT_SECURE", name);
+		return 0;
+	}
+	if (under_sudo()) {
+		log_warnx("ignoring %s: the wrapper runs under sudo", name);
 		return 0;
 	}
 	if (*v == '\0' || (path && v[0] != '/')) {

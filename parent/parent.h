@@ -56,6 +56,7 @@ struct run {
 	char		*conv_home;
 	uid_t		 mon_uid;
 	gid_t		 mon_gid;
+	uid_t		 caller_uid;	/* who started it: the caller, or sudo's */
 	/* descriptors opened by setup, besides priv's */
 	int		 logdirfd;
 	int		 v2vlogfd;	/* write side, for virt-v2v */
@@ -114,6 +115,14 @@ int	 check_guest_tools(void);
 
 /* dryrun.c */
 void	 dry_run(const struct conf *, struct run *);
+
+/* acl.c */
+#define ACL_USERS_MAX	4
+struct acl_user {
+	uid_t	uid;
+	int	perm;		/* 4 read, 2 write, 1 search/execute */
+};
+int	 acl_grant(int, const struct acl_user *, int, int);
 
 /* safedir.c */
 int	 safedir_open(const char *, const char *, uid_t, char *, size_t);

@@ -86,7 +86,7 @@ mkfile(int dirfd, const char *name, int flags, mode_t mode, uid_t uid,
 }
 
 static int
-mkdir_owned(int dirfd, const char *name, mode_t mode, gid_t gid, int root)
+mkdir_owned(int dirfd, const char *name, mode_t mode, int root)
 {
 	int	fd;
 
@@ -94,8 +94,7 @@ mkdir_owned(int dirfd, const char *name, mode_t mode, gid_t gid, int root)
 		return -1;
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
-	/* chown before chmod: chown clears the set-gid bit. */
-	if (fd == -1 || (root && fchown(fd, 0, gid) == -1) ||
+	if (fd == -1 || (root && fchown(fd, 0, 0) == -1) ||
 	    fchmod(fd, mode) == -1) {
 		if (fd != -1)
 			close(fd);
@@ -184,14 +183,19 @@ write_secret(struct run *r, const char *name, const char *value)
 static int
 make_secrets(const struct conf *cf, struct run *r)
 {
-	char	name[32];
-	size_t	i;
+	const struct acl_user	 conv = { r->conv_uid, 1 };
+	char			 name[32];
+	size_t			 i;
 
-	r->pc.secretdirfd = mkdir_owned(r->pc.privdirfd, SECRETS_DIR, r->pc.root ?
-	    0710 : 0700, r->conv_gid, r->pc.root);
+	r->pc.secretdirfd = mkdir_owned(r->pc.privdirfd, SECRETS_DIR, 0700,
+	    r->pc.root);
 	if (r->pc.secretdirfd == -1)
 		return -1;
 	r->made_secretdir = 1;
+	/* Root's; the conversion user may only reach the files it is
+	 * named, no one else learns even their sizes. */
+	if (r->pc.root && acl_grant(r->pc.secretdirfd, &conv, 1, 0) == -1)
+		return -1;
 	if (cf->vmware_password != NULL &&
 	    write_secret(r, SECRET_VMWARE, cf->vmware_password) == -1)
 		return -1;
@@ -299,17 +303,35 @@ setup_privconf(const struct conf *cf, struct run *r)
 		pc->ncpu = 1;
 }
 
+/*
+ * Root's run directory: the monitor's user replaces the state file and
+ * consumes the throttling file, the account that started the run reads
+ * the one and writes the other; no one else, not every kvm member.  No
+ * sticky bit: the monitor renames the caller's file.
+ */
+static int
+rundir_acl(struct run *r)
+{
+	const struct acl_user	u[2] = { { r->mon_uid, 7 },
+				    { r->caller_uid, 7 } };
+
+	return acl_grant(r->pc.rundirfd, u, 2, 1);
+}
+
 int
 setup_create(const struct conf *cf, struct run *r, char *err, size_t errlen)
 {
 	if (setup_paths(r) == -1)
 		ERR("the log or run directory path is too long");
 	r->pc.rundirfd = mkdir_owned(r->pc.basefd, base(r->rundir), r->pc.root ?
-	    02775 : 0755, r->mon_gid, r->pc.root);
+	    0700 : 0755, r->pc.root);
 	if (r->pc.rundirfd == -1)
 		ERR("run directory %s: %s", r->rundir, strerror(errno));
 	r->made_rundir = 1;
-	r->pc.privdirfd = mkdir_owned(r->pc.basefd, base(r->privdir), 0711, 0, 0);
+	if (r->pc.root && rundir_acl(r) == -1)
+		ERR("run directory %s: ACL: %s (the file system must support "
+		    "POSIX ACLs)", r->rundir, strerror(errno));
+	r->pc.privdirfd = mkdir_owned(r->pc.basefd, base(r->privdir), 0711, 0);
 	if (r->pc.privdirfd == -1)
 		ERR("private directory %s: %s", r->privdir, strerror(errno));
 	r->made_privdir = 1;

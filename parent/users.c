@@ -6,6 +6,7 @@
  * Not as root: no switch at all, everything runs as the caller.
  */
 #include <grp.h>
+#include <stdint.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,23 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "parent/parent.h"
+
+/*
+ * The account that started the run: the caller, or under sudo the one
+ * that ran sudo.  It may read its run's state and write its throttling
+ * file; another account may not.
+ */
+static uid_t
+caller_of(void)
+{
+	const char	*s = getenv("SUDO_UID"), *errstr = NULL;
+	uid_t		 uid;
+
+	if (getuid() != 0 || s == NULL)
+		return getuid();
+	uid = strtonum(s, 1, UINT32_MAX - 1, &errstr);
+	return errstr == NULL ? uid : 0;
+}
 
 static int
 home_of(uid_t uid, struct run *r, char *err, size_t errlen)
@@ -37,6 +55,7 @@ users_resolve(const struct conf *cf, struct run *r, char *err,
 	struct passwd	*pw;
 	struct group	*gr;
 
+	r->caller_uid = caller_of();
 	if (!r->pc.root) {
 		r->mon_uid = r->conv_uid = getuid();
 		r->mon_gid = r->conv_gid = getgid();

@@ -7,9 +7,9 @@ set -u
 what=${1:-build}
 
 deb_build="gcc make pkg-config libjansson-dev libnl-3-dev libnl-route-3-dev libcap-ng-dev libbsd-dev"
-deb_check="$deb_build mandoc jq iproute2 util-linux procps passwd openssh-client valgrind"
+deb_check="$deb_build mandoc jq iproute2 util-linux procps passwd openssh-client valgrind acl"
 rpm_build="gcc make pkgconf-pkg-config jansson-devel libnl3-devel libcap-ng-devel libbsd-devel"
-rpm_check="$rpm_build mandoc jq iproute util-linux procps-ng shadow-utils openssh-clients valgrind"
+rpm_check="$rpm_build mandoc jq iproute util-linux procps-ng shadow-utils openssh-clients valgrind acl"
 
 # Present when every command and pkg-config module we need is found.
 have_all() {
@@ -19,7 +19,7 @@ have_all() {
 	pkg-config --exists jansson libnl-3.0 libnl-route-3.0 libcap-ng \
 	    libbsd-overlay 2>/dev/null || return 1
 	if [ "$what" = check ]; then
-		for c in mandoc jq tc setpriv ssh-agent ssh-add ssh-keygen; do
+		for c in mandoc jq tc setpriv ssh-agent ssh-add ssh-keygen getfacl; do
 			command -v $c >/dev/null 2>&1 || return 1
 		done
 	fi

@@ -2,6 +2,9 @@
 # Shared helpers for the shell tests in regress/.  Source it; it sets
 # TOP, WRAPPER, FAKE, WAITSTATE and FIX, and gives check/skip helpers.
 set -u
+# The wrapper ignores its V2V_WRAPPER_* variables under sudo; a "sudo -i"
+# shell carries SUDO_UID.  The tests that mean sudo set it themselves.
+unset SUDO_UID SUDO_GID SUDO_USER SUDO_COMMAND
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WRAPPER=$TOP/virt-v2v-wrapper
 FAKE=$TOP/regress/fake/fake-virt-v2v

@@ -107,7 +107,8 @@ check_secrets_running() {
 		eq "$mode: secret file owner and mode" "$(stat -c '%U %a' "$f")" "vdsm 400"
 		eq "$mode: secret file holds the bare value" "$(od -An -c "$f" | tr -d ' \n')" \
 		    "$(printf %s "$VMW_TOKEN" | od -An -c | tr -d ' \n')"
-		eq "$mode: secrets directory" "$(stat -c '%U:%G %a' "$RUNDIR.private/secrets")" "root:kvm 710"
+		eq "$mode: secrets directory" "$(stat -c '%U:%G %a' "$RUNDIR.private/secrets")" "root:root 710"
+		eq "$mode: secrets directory ACL" "$(getfacl -cp "$RUNDIR.private/secrets" | grep '^user:[a-z]' | tr '\n' ' ')" "user:vdsm:--x "
 		eq "$mode: private directory" "$(stat -c '%U:%G %a' "$RUNDIR.private")" "root:root 711"
 		eq "$mode: LUKS key file" "$(stat -c '%U %a %s' "$RUNDIR.private/secrets/luks_key_0")" \
 		    "vdsm 400 ${#LUKS_TOKEN}"
@@ -152,7 +153,8 @@ run_case() {
 	fi
 	check "$mode: virt-v2v log is the conversion user's" \
 	    test "$(stat -c %u "$(jq -r .v2v_log "$out")")" = "$CONV_UID"
-	eq "$mode: run dir owner and mode" "$(stat -c '%U:%G %a' "$RUNDIR")" "root:kvm 2775"
+	eq "$mode: run dir owner and mode" "$(stat -c '%U:%G %a' "$RUNDIR")" "root:root 770"
+	eq "$mode: run dir ACL: the monitor's user" "$(getfacl -cp "$RUNDIR" | grep '^user:vdsm:')" "user:vdsm:rwx"
 	eq "$mode: wrapper log mode" "$(stat -c '%U %a' "$WLOG")" "root 644"
 	check_procs "$mode"
 	check_fds "$mode"

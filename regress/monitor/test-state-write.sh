@@ -31,7 +31,7 @@ eq "the previous state file is intact" "$(cat "$STATE")" "$BEFORE"
 eq "no temporary file is left behind" "$(ls -A "$RUNDIR")" state.json
 sleep 0.5
 eq "logged once, not per line" "$(grep -c 'writing the state file' "$WLOG")" 1
-chmod 2775 "$RUNDIR"
+chmod 770 "$RUNDIR"	# the ACL mask back to rwx
 check "the final state arrives once writable again" "$WAITSTATE" "$STATE" 10 finished
 wait "$WPID"
 eq "the run succeeded" $? 0
