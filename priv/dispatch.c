@@ -86,7 +86,7 @@ priv_limit(struct priv *p, const struct imsg *imsg)
 			    (long long)l.value);
 	} else
 		priv_violation(p, "limit kind %d", l.kind);
-	priv_apply_limit(p, l.kind, l.value);
+	priv_want_limit(p, l.kind, l.value);
 }
 
 static void

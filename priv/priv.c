@@ -120,20 +120,27 @@ priv_poll(struct priv *p, const sigset_t *waitmask)
 {
 	struct pollfd	pfd[2] = { { p->conf->sock, POLLIN, 0 },
 			    { p->pidfd, POLLIN, 0 } };
-	struct timespec	ts = { 1, 0 };
-	int		ms = conv_poll_ms(p->conf, p->pidfd);
+	struct timespec	ts;
+	int		ms = conv_poll_ms(p->conf, p->pidfd), due, take;
 
+	if (ms == -1 || !priv_v2v_running(p))
+		ms = 1000;
+	if ((due = priv_limits_due(p, mono_ms())) != -1 && due < ms)
+		ms = due;
+	/* A monitor that does not read its answers is not read either:
+	 * what priv holds for it stays small. */
+	take = p->mon == MON_RUNNING && p->ibuf.queued < PRIV_ANSWERS_MAX;
 	if (p->mon != MON_RUNNING)
 		pfd[0].fd = -1;
+	else if (!take)
+		pfd[0].events = 0;
 	if (p->ibuf.queued > 0)
 		pfd[0].events |= POLLOUT;
-	if (ms != -1 && priv_v2v_running(p)) {
-		ts.tv_sec = 0;
-		ts.tv_nsec = ms * 1000000L;
-	}
 	/* Messages wait in the buffer: only look for signals and ends. */
-	if (imsg_pending(&p->ibuf))
-		ts.tv_sec = ts.tv_nsec = 0;
+	if (take && imsg_pending(&p->ibuf))
+		ms = 0;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
 	if (ppoll(pfd, 2, &ts, waitmask) == -1) {
 		if (errno != EINTR)
 			fatal("ppoll");
@@ -143,8 +150,8 @@ priv_poll(struct priv *p, const sigset_t *waitmask)
 	if (pfd[0].revents & POLLOUT && imsg_write(&p->ibuf) == -1 &&
 	    errno != EAGAIN)
 		imsg_clear_write(&p->ibuf);
-	if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR) ||
-	    imsg_pending(&p->ibuf))
+	if (take && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR) ||
+	    imsg_pending(&p->ibuf)))
 		priv_read_monitor(p);
 	if (pfd[1].revents & POLLIN || (ms != -1 && priv_v2v_running(p)))
 		priv_check_unit(p, pfd[1].revents & POLLIN);

@@ -17,6 +17,7 @@
 #include "common/end.h"
 #include "common/imsg.h"
 #include "common/tc.h"
+#include "common/wrapper.h"
 #include "priv/privconf.h"
 
 enum v2v_phase {
@@ -53,12 +54,24 @@ struct priv {
 	pid_t			 agent_pid;	/* -1 once stopped or reaped */
 	int			 secrets_gone;
 	int			 cleaned;
+	/*
+	 * Limits the monitor asked for, the newest per kind, applied at
+	 * most once a second per kind: a flood of valid requests costs the
+	 * host one systemctl or tc change a second, not one per request.
+	 */
+	struct {
+		int		 pending;
+		long long	 value;
+		long long	 last;		/* mono_ms of the last, or 0 */
+	}			 lim[LIMIT_NET + 1];
 	/* network limits: the run's tc class, or why there is none */
 	int			 netwhy;
 	struct tc		 tc;
 };
 
 #define PRIV_STOP_GRACE_MS	30000	/* TERM, then KILL after this */
+#define PRIV_LIMIT_MS		1000	/* one change per kind this often */
+#define PRIV_ANSWERS_MAX	64	/* queued for the monitor: read no more */
 #define PRIV_REAP_SEC		5	/* for the monitor's own end */
 
 /* priv.c */
@@ -80,6 +93,8 @@ void	priv_ended(struct priv *, int);
 void	priv_check_unit(struct priv *, int);
 void	priv_stop(struct priv *, int);
 void	priv_apply_limit(struct priv *, int, long long);
+void	priv_want_limit(struct priv *, int, long long);
+int	priv_limits_due(struct priv *, long long);
 void	priv_end_facts(const struct priv *, enum end_cause,
 	    struct end_facts *);
 __attribute__((noreturn, format(printf, 2, 3)))

@@ -216,10 +216,42 @@ priv_apply_limit(struct priv *p, int kind, long long value)
 		why = LIMIT_WHY_NOUNIT;
 	if (r.status == LIMIT_UNAVAILABLE)
 		r.why = why;
+	p->lim[kind].last = mono_ms();
 	log_info("%s limit %lld: %s", kind == LIMIT_CPU ? "cpu" : "network",
 	    value, r.status == LIMIT_APPLIED ? "applied" :
 	    r.status == LIMIT_FAILED ? "failed" : "not available");
 	priv_compose(p, IMSG_LIMIT_RESULT, &r, sizeof(r));
+}
+
+/* A valid request of the monitor's: the newest of its kind wins. */
+void
+priv_want_limit(struct priv *p, int kind, long long value)
+{
+	p->lim[kind].pending = 1;
+	p->lim[kind].value = value;
+}
+
+/*
+ * Apply the requests whose kind has not changed for PRIV_LIMIT_MS.
+ * Returns the ms until the next one is due, or -1 for none waiting.
+ */
+int
+priv_limits_due(struct priv *p, long long now)
+{
+	long long	wait, next = -1;
+	int		kind;
+
+	for (kind = LIMIT_CPU; kind <= LIMIT_NET; kind++) {
+		if (!p->lim[kind].pending)
+			continue;
+		wait = p->lim[kind].last + PRIV_LIMIT_MS - now;
+		if (p->lim[kind].last == 0 || wait <= 0) {
+			p->lim[kind].pending = 0;
+			priv_apply_limit(p, kind, p->lim[kind].value);
+		} else if (next == -1 || wait < next)
+			next = wait;
+	}
+	return (int)next;
 }
 
 void

@@ -5,7 +5,11 @@
  * holds the other end of the socket, and sends what a compromised
  * monitor might.  priv must act on none of it: on the first violation it
  * kills virt-v2v, removes the secrets and exits 1, answering nothing
- * more.  Valid traffic, floods included, is served and changes nothing.
+ * more.  Valid traffic, floods included, is served within bounds: the
+ * newest limit per kind, one system change a second per kind, a bounded
+ * answer queue for a monitor that does not read, and a bounded wait for
+ * the last words of a monitor that exited while a child of it keeps
+ * writing.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -28,12 +32,36 @@
 #include "regress/check.h"
 
 
+enum hmode {
+	H_CHILD,	/* a direct virt-v2v child, as in the foreground */
+	H_UNIT,		/* a systemd unit: a stand-in systemctl logs calls */
+	H_MONCHILD,	/* priv's own "monitor" child exits, we keep writing */
+};
+
 struct harness {
 	char		dir[64];
+	enum hmode	mode;
 	pid_t		priv;		/* runs priv_main() */
 	pid_t		v2v;		/* its dummy virt-v2v */
 	struct imsgbuf	ibuf;		/* we are the monitor */
 };
+
+/* The unit's systemctl: logs each call with a timestamp (ns) and acts
+ * on the dummy virt-v2v as systemd would on a unit's MainPID. */
+static const char systemctl_sh[] =
+    "#!/bin/sh\n"
+    "d=$(dirname \"$0\")\n"
+    "echo \"$(date +%s%N) $*\" >>\"$d/systemctl.log\"\n"
+    "p=$(cat \"$d/v2v.pid\")\n"
+    "case $1 in\n"
+    "show) if [ \"$(cut -d' ' -f3 /proc/$p/stat 2>/dev/null)\" = S ]; then\n"
+    "  printf 'MainPID=%s\\nExecMainPID=%s\\nActiveState=active\\n' $p $p\n"
+    "  else printf 'MainPID=0\\nExecMainPID=%s\\nActiveState=failed\\n"
+    "ExecMainCode=2\\nExecMainStatus=15\\n' $p; fi ;;\n"
+    "kill) kill -\"${3#--signal=}\" $p 2>/dev/null ;;\n"
+    "stop) kill -9 $p 2>/dev/null ;;\n"
+    "esac\n"
+    "exit 0\n";
 
 /* The dummy virt-v2v: waits for the go byte, then sleeps. */
 static pid_t
@@ -61,12 +89,39 @@ dummy_v2v(int *gofd, int *execfd)
 	return pid;
 }
 
+/* systemd stands in: the dummy runs at once, systemctl is ours. */
+static void
+unit_conf(struct harness *h, struct privconf *pc, pid_t v2v)
+{
+	static char	 path[96], truebin[] = "/bin/true";
+	static char	*argv[] = { truebin, NULL };
+	char		 pidfile[96], go = GO_BYTE;
+	FILE		*f;
+
+	snprintf(pidfile, sizeof(pidfile), "%s/v2v.pid", h->dir);
+	snprintf(path, sizeof(path), "%s/systemctl", h->dir);
+	if ((f = fopen(pidfile, "w")) == NULL ||
+	    fprintf(f, "%d\n", (int)v2v) < 0 || fclose(f) != 0 ||
+	    (f = fopen(path, "w")) == NULL ||
+	    fputs(systemctl_sh, f) < 0 || fclose(f) != 0 ||
+	    chmod(path, 0755) == -1 || write(pc->gofd, &go, 1) != 1)
+		exit(2);
+	close(pc->gofd);
+	close(pc->execfd);
+	pc->gofd = pc->execfd = -1;
+	pc->v2v_pid = -1;
+	snprintf(pc->unit, sizeof(pc->unit), "v2v-hostile.service");
+	pc->unit_argv = argv;
+	pc->systemctl = path;
+}
+
 static void
 run_priv(struct harness *h, int sock, int report)
 {
 	static struct privconf	pc;
 	static char		name[] = SECRET_VMWARE;
 	int			base, priv, sec, fd;
+	pid_t			v2v;
 
 	memset(&pc, 0, sizeof(pc));
 	base = open(h->dir, O_RDONLY | O_DIRECTORY);
@@ -81,12 +136,18 @@ run_priv(struct harness *h, int sock, int report)
 		exit(2);
 	close(fd);
 	pc.sock = sock;
-	pc.v2v_pid = dummy_v2v(&pc.gofd, &pc.execfd);
-	if (write(report, &pc.v2v_pid, sizeof(pc.v2v_pid)) !=
-	    sizeof(pc.v2v_pid))
+	v2v = dummy_v2v(&pc.gofd, &pc.execfd);
+	if (write(report, &v2v, sizeof(v2v)) != sizeof(v2v))
 		exit(2);
 	close(report);
+	pc.v2v_pid = v2v;
 	pc.monitor_pid = getppid();	/* the test, never reaped here */
+	if (h->mode == H_UNIT)
+		unit_conf(h, &pc, v2v);
+	if (h->mode == H_MONCHILD && (pc.monitor_pid = fork()) == 0) {
+		usleep(300 * 1000);	/* then it is gone: priv reaps it */
+		_exit(0);
+	}
 	pc.readyfd = -1;
 	pc.rundirfd = openat(base, "run", O_RDONLY | O_DIRECTORY);
 	pc.privdirfd = priv;
@@ -105,10 +166,11 @@ run_priv(struct harness *h, int sock, int report)
 }
 
 static void
-start(struct harness *h)
+start(struct harness *h, enum hmode mode)
 {
 	int	sp[2], rep[2];
 
+	h->mode = mode;
 	snprintf(h->dir, sizeof(h->dir), "/tmp/v2vw-hostile.XXXXXX");
 	if (mkdtemp(h->dir) == NULL ||
 	    socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1 || pipe(rep) == -1)
@@ -248,7 +310,7 @@ violation(const char *what, uint32_t type, const void *data, size_t len,
 	int			types[IMSG_MAX] = { 0 }, rc, i;
 	char			buf[64];
 
-	start(&h);
+	start(&h, H_CHILD);
 	drain(&h, 300, NULL);		/* seeds, V2V_STARTED */
 	if (raw_len) {
 		/* A frame whose length no sender would write. */
@@ -276,35 +338,217 @@ violation(const char *what, uint32_t type, const void *data, size_t len,
 	finish(&h);
 }
 
+/* priv's VmHWM (peak RSS) in kB, or -1. */
+static long
+peak_kb(pid_t pid)
+{
+	char	path[64], line[256];
+	long	kb = -1;
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmHWM: %ld", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* As many valid LIMITs as the socket takes now, never blocking. */
+static void
+pour(int fd, long long value)
+{
+	static unsigned char	 buf[64 * 40];
+	struct imsg_hdr		 hdr = { IMSG_LIMIT, sizeof(hdr) +
+				    sizeof(struct msg_limit), 0, 0 };
+	struct msg_limit	 l = { LIMIT_CPU, 0, value };
+	size_t			 i, one = sizeof(hdr) + sizeof(l);
+
+	for (i = 0; i < sizeof(buf) / one; i++) {
+		memcpy(buf + i * one, &hdr, sizeof(hdr));
+		memcpy(buf + i * one + sizeof(hdr), &l, sizeof(l));
+	}
+	while (write(fd, buf, sizeof(buf) / one * one) > 0)
+		;
+}
+
+/* The monitor is gone (our end closed): priv ends the run itself. */
+static void
+ends_well(struct harness *h, const char *what)
+{
+	int	rc, i;
+
+	close(h->ibuf.fd);
+	rc = priv_status(h);
+	CHECK(rc == 2, "%s: priv ends the run, exit 2 (got %d)", what, rc);
+	for (i = 0; i < 100 && alive(h->v2v); i++)
+		usleep(10000);
+	CHECK(!alive(h->v2v), "%s: virt-v2v is stopped", what);
+	CHECK(!secret_left(h), "%s: the secrets are removed", what);
+	CHECK(state_says(h, "\"failed\":true,\"finished\":true"),
+	    "%s: the final state is written", what);
+	h->ibuf.fd = open("/dev/null", O_RDONLY);	/* for finish() */
+}
+
+/*
+ * 10000 valid limits: taken, the newest applied, not one answer each
+ * (a direct child has no unit: each answer says "unavailable").
+ */
 static void
 flood(void)
 {
 	struct harness		h;
-	struct msg_limit	l = { LIMIT_NET, 0, 1048576 };
-	int			types[IMSG_MAX] = { 0 }, i, got = 0;
+	struct msg_limit	l = { LIMIT_NET, 0, 0 };
+	int			types[IMSG_MAX] = { 0 }, i;
 
-	start(&h);
+	start(&h, H_CHILD);
 	drain(&h, 300, NULL);
-	for (i = 0; i < 10000; i++) {
+	for (i = 1; i <= 10000; i++) {
+		l.value = i;
 		imsg_compose(&h.ibuf, IMSG_LIMIT, &l, sizeof(l));
-		if (i % 100 == 99) {
+		if (i % 100 == 0) {
 			imsg_flush(&h.ibuf);
-			got += drain(&h, 0, types);
+			drain(&h, 0, types);
 		}
 	}
 	imsg_flush(&h.ibuf);
-	while (got < 10000 && drain(&h, 2000, types) > 0)
-		got = types[IMSG_LIMIT_RESULT];
-	CHECK(types[IMSG_LIMIT_RESULT] == 10000,
-	    "flood: 10000 valid limits, 10000 answers (got %d)",
+	drain(&h, 1500, types);
+	CHECK(types[IMSG_LIMIT_RESULT] >= 1 && types[IMSG_LIMIT_RESULT] <= 20,
+	    "flood: 10000 valid limits, a few answers, not one each (got %d)",
 	    types[IMSG_LIMIT_RESULT]);
 	CHECK(alive(h.priv) && alive(h.v2v),
 	    "flood: priv and virt-v2v still run");
 	CHECK(secret_left(&h), "flood: the secrets are untouched");
-	kill(h.priv, SIGTERM);		/* ends the run as asked */
-	drain(&h, 500, NULL);
-	kill(h.priv, SIGKILL);
-	priv_status(&h);
+	ends_well(&h, "flood");
+	finish(&h);
+}
+
+/*
+ * A unit: 2.5 s of cpu limits, one every 2 ms.  systemctl set-property
+ * runs at most once a second, and the last value sent is the one that
+ * stays.
+ */
+static void
+rate(void)
+{
+	struct harness		h;
+	struct msg_limit	l = { LIMIT_CPU, 0, 0 };
+	char			path[96], line[256];
+	long long		t, prev = 0, start_ms, gap = -1;
+	long			v, last = -1;
+	int			calls = 0;
+	FILE			*f;
+
+	start(&h, H_UNIT);
+	drain(&h, 300, NULL);
+	start_ms = now_ms();
+	while (now_ms() - start_ms < 2500) {
+		l.value = 1 + (l.value % 100);
+		imsg_compose(&h.ibuf, IMSG_LIMIT, &l, sizeof(l));
+		imsg_flush(&h.ibuf);
+		drain(&h, 2, NULL);
+	}
+	drain(&h, 1500, NULL);
+	snprintf(path, sizeof(path), "%s/systemctl.log", h.dir);
+	if ((f = fopen(path, "r")) != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL) {
+			if (sscanf(line, "%lld set-property %*s --runtime "
+			    "CPUQuota=%ld%%", &t, &v) != 2)
+				continue;
+			t /= 1000000;
+			if (calls > 0 && (gap == -1 || t - prev < gap))
+				gap = t - prev;
+			prev = t;
+			last = v;
+			calls++;
+		}
+		fclose(f);
+	}
+	CHECK(calls >= 2 && calls <= 5, "rate: 1250 cpu limits in 2.5 s, %d "
+	    "systemctl set-property", calls);
+	CHECK(gap >= 950, "rate: at most one a second (shortest gap %lld ms)",
+	    gap);
+	CHECK(last == l.value, "rate: the newest value stays (%ld, sent %ld)",
+	    last, (long)l.value);
+	ends_well(&h, "rate");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/systemctl", h.dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/v2v.pid", h.dir);
+	unlink(path);
+	finish(&h);
+}
+
+/* A monitor that sends valid limits and never reads an answer. */
+static void
+deaf(void)
+{
+	struct harness	h;
+	long long	t0;
+	long		before, after;
+
+	start(&h, H_CHILD);
+	drain(&h, 300, NULL);
+	before = peak_kb(h.priv);
+	fcntl(h.ibuf.fd, F_SETFL, O_NONBLOCK);
+	for (t0 = now_ms(); now_ms() - t0 < 3000; usleep(1000))
+		pour(h.ibuf.fd, 50);
+	after = peak_kb(h.priv);
+	CHECK(before > 0 && after > 0 && after - before < 4096,
+	    "deaf monitor: priv's peak RSS %ld kB, %ld kB before", after,
+	    before);
+	CHECK(alive(h.priv) && alive(h.v2v),
+	    "deaf monitor: priv and virt-v2v still run");
+	ends_well(&h, "deaf monitor");
+	finish(&h);
+}
+
+/*
+ * priv's monitor exits; a child of it keeps the socket and keeps
+ * writing.  priv reads its last words for a bounded time, then ends the
+ * run as for a lost monitor.
+ */
+static void
+undying(void)
+{
+	struct harness	h;
+	long long	t0;
+	int		status = -1, gone = 0;
+
+	start(&h, H_MONCHILD);
+	drain(&h, 200, NULL);
+	fcntl(h.ibuf.fd, F_SETFL, O_NONBLOCK);
+	for (t0 = now_ms(); now_ms() - t0 < 10000 && !gone; usleep(1000)) {
+		pour(h.ibuf.fd, 60);
+		drain(&h, 0, NULL);
+		gone = waitpid(h.priv, &status, WNOHANG) == h.priv;
+	}
+	CHECK(gone && now_ms() - t0 < 5000,
+	    "monitor gone, its child writing: priv ends within 5 s (%lld ms)",
+	    now_ms() - t0);
+	if (!gone) {
+		kill(h.priv, SIGKILL);
+		waitpid(h.priv, &status, 0);
+	}
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 2,
+	    "monitor gone, its child writing: priv exits 2");
+	CHECK(!alive(h.v2v), "monitor gone, its child writing: virt-v2v "
+	    "is stopped");
+	CHECK(!secret_left(&h), "monitor gone, its child writing: the "
+	    "secrets are removed");
+	CHECK(state_says(&h, "the monitor process ended unexpectedly"),
+	    "monitor gone, its child writing: the final state says why");
 	finish(&h);
 }
 
@@ -344,5 +588,8 @@ main(void)
 	    IMSG_MAXSIZE + 1);
 	violation("frame length below the header", IMSG_LIMIT, NULL, 0, 4);
 	flood();
+	rate();
+	deaf();
+	undying();
 	return report();
 }

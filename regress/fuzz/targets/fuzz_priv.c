@@ -66,6 +66,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -116,6 +117,9 @@ static struct model {
 	/* the run */
 	int		 running, started, exited, status, stopping;
 	int		 done, mon_failed, eof;
+	/* valid limits taken, not applied yet: the newest per kind */
+	int		 pend[LIMIT_NET + 1];
+	long long	 pval[LIMIT_NET + 1];
 	/* bytes sent and not read by priv yet; read and not got yet */
 	unsigned char	 sent[16384];
 	size_t		 nsent;
@@ -300,8 +304,11 @@ want_dispatch(uint32_t type, const unsigned char *data, size_t len)
 			valid = l.value >= 0 && l.value <= 100LL * ncpu;
 		else if (l.kind == LIMIT_NET)
 			valid = l.value >= 0 && l.value <= NETWORK_MAX;
-		if (valid)
-			want_limit(l.kind, l.value);
+		/* Taken now, applied when due (priv_limits_due()). */
+		if (valid) {
+			M.pend[l.kind] = 1;
+			M.pval[l.kind] = l.value;
+		}
 		break;
 	case IMSG_STOP_REQUEST:
 		if ((valid = len == 0))
@@ -685,6 +692,29 @@ drain(void)
 	}
 }
 
+/*
+ * The limits taken are applied when their kind's second is over: here
+ * at once (a time far ahead), as priv's loop would before its next
+ * wait, unless that loop has ended (DONE).  In kind order, the newest
+ * value of each, one answer each.
+ */
+static void
+apply_pending(void)
+{
+	int	kind;
+
+	if (M.done && !M.running)
+		return;
+	for (kind = LIMIT_CPU; kind <= LIMIT_NET; kind++)
+		if (M.pend[kind]) {
+			M.pend[kind] = 0;
+			want_limit(kind, M.pval[kind]);
+		}
+	FZ_CHECK(priv_limits_due(&P, LLONG_MAX / 4) == -1);
+	check();
+	check_view();
+}
+
 static void
 send_chunk(const uint8_t *buf, size_t len, int withfd)
 {
@@ -831,6 +861,7 @@ run(const uint8_t *data, size_t size)
 			send_chunk(data + i, n, op >= 0xc0);
 			i += n;
 			drain();
+			apply_pending();
 		} else if (op < 0xe0) {
 			M.end_status = ends[op & 7];
 			want_ended(M.end_status);
