@@ -25,6 +25,7 @@
 #include "common/wrapper.h"
 #include "monitor/monitor.h"
 #include "parent/parent.h"
+#include "parent/vault.h"
 
 static __attribute__((noreturn)) void
 usage(void)
@@ -143,6 +144,7 @@ prepare(struct conf *cf, struct run *r)
 		fatalx("%s", err);
 	}
 	conf_forget_secrets(cf);
+	vault_forget_keys(r->luks, r->nluks);
 	log_setfd(r->logfd);
 	log_info("virt-v2v-wrapper %s, uid %u, tag %s", WRAPPER_VERSION,
 	    getuid(), r->pc.tag);

@@ -337,6 +337,21 @@ vault_load(const char *path, int explicit_path, uid_t conv_uid,
 	return 0;
 }
 
+/* The keys are in their secret files: wiped, the devices kept for the
+ * virt-v2v command line.  priv lives as long as the conversion. */
+void
+vault_forget_keys(struct luks_key *k, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (k[i].key != NULL) {
+			explicit_bzero(k[i].key, strlen(k[i].key));
+			free(k[i].key);
+			k[i].key = NULL;
+		}
+}
+
 void
 vault_free(struct luks_key *k, size_t n)
 {

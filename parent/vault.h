@@ -23,6 +23,7 @@ struct luks_key {
 int	 vault_load(const char *path, int explicit_path, uid_t conv_uid,
 	    const char *vm_name, struct luks_key **keys, size_t *nkeys,
 	    char *err, size_t errlen);
+void	 vault_forget_keys(struct luks_key *, size_t);
 void	 vault_free(struct luks_key *, size_t);
 
 #endif
