@@ -65,6 +65,34 @@ state_setstr(char **dst, const char *s, size_t len)
 	*dst = state_strdup(s, len, STATE_STR_MAX);
 }
 
+/*
+ * Disk paths are compared a great many times (a hostile log can name
+ * 1024 paths of 4 KiB that differ in their last bytes), so each is
+ * hashed once and compared in full only on a hash match.  Eight bytes a
+ * step, mixed with a key drawn at random once per process: the log's
+ * author cannot aim at collisions to make every lookup a full compare.
+ */
+uint64_t
+state_hash(const char *s)
+{
+	static uint64_t	key;
+	uint64_t	h, w;
+	size_t		len = strlen(s), i;
+
+	if (key == 0)
+		key = ((uint64_t)arc4random() << 32 | arc4random()) | 1;
+	h = key ^ len;
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+	}
+	w = 0;
+	memcpy(&w, s + i, len - i);
+	h = (h ^ w ^ key) * 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 32);
+}
+
 /* Returns the new disk's index, or -1 when the list is full. */
 int
 state_add_disk(struct state *st, const char *path, size_t len)
@@ -78,9 +106,32 @@ state_add_disk(struct state *st, const char *path, size_t len)
 		abort();
 	st->disks = d;
 	d[st->ndisks].path = state_strdup(path, len, STATE_STR_MAX);
+	d[st->ndisks].hash = state_hash(d[st->ndisks].path);
 	d[st->ndisks].progress = 0;
 	d[st->ndisks].unnamed = 0;
 	return st->ndisks++;
+}
+
+/* A disk's path, already cleaned. */
+void
+state_disk_path(struct disk *d, const char *path)
+{
+	state_setstr(&d->path, path, strlen(path));
+	d->hash = state_hash(d->path);
+}
+
+/* The index in [from, to) of the disk named path (hash h), or -1. */
+int
+state_find_disk(const struct state *st, size_t from, size_t to,
+    const char *path, uint64_t h)
+{
+	size_t	i;
+
+	for (i = from; i < to && i < st->ndisks; i++)
+		if (st->disks[i].hash == h && strcmp(st->disks[i].path,
+		    path) == 0)
+			return (int)i;
+	return -1;
 }
 
 /* A warning never replaces an error: the error is what the caller needs. */

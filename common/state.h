@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define STATE_STR_MAX		4096
 #define STATE_WARNINGS_MAX	20
@@ -19,6 +20,7 @@ enum msgtype { MSG_NONE, MSG_WARNING, MSG_ERROR };
 
 struct disk {
 	char		*path;
+	uint64_t	 hash;		/* of path: most lookups end at it */
 	unsigned int	 progress;	/* hundredths of a percent, 0..10000 */
 	int		 unnamed;	/* a placeholder "disk N" */
 };
@@ -47,7 +49,11 @@ void	 state_init(struct state *);
 void	 state_free(struct state *);
 char	*state_strdup(const char *, size_t, size_t);
 void	 state_setstr(char **, const char *, size_t);
+uint64_t state_hash(const char *);
 int	 state_add_disk(struct state *, const char *, size_t);
+void	 state_disk_path(struct disk *, const char *);
+int	 state_find_disk(const struct state *, size_t, size_t, const char *,
+	    uint64_t);
 void	 state_message(struct state *, enum msgtype, const char *);
 void	 state_warning(struct state *, const char *, size_t);
 char	*state_dump(const struct state *);

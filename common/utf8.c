@@ -46,6 +46,26 @@ seqlen(const unsigned char *s, size_t len)
 	return n;
 }
 
+/* How many bytes at s are ASCII other than NUL, 8 at a time first. */
+static size_t
+ascii_run(const unsigned char *s, size_t len)
+{
+	const uint64_t	ones = 0x0101010101010101ULL;
+	const uint64_t	highs = 0x8080808080808080ULL;
+	uint64_t	w;
+	size_t		i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		/* a high bit, or a zero byte (the classic haszero test) */
+		if ((w & highs) != 0 || ((w - ones) & ~w & highs) != 0)
+			break;
+	}
+	while (i < len && s[i] >= 0x01 && s[i] < 0x80)
+		i++;
+	return i;
+}
+
 /*
  * Copy src into dst (dstsz bytes, NUL-terminated), cleaned as above and
  * cut on a character boundary when it does not fit.  Returns the length.
@@ -59,6 +79,15 @@ utf8_clean(char *dst, size_t dstsz, const char *src, size_t len)
 	if (dstsz == 0)
 		return 0;
 	while (i < len) {
+		/* Plain ASCII without NUL, a word at a time: most text is. */
+		n = ascii_run(s + i, len - i);
+		if (o + n >= dstsz)
+			n = dstsz - 1 - o;
+		memcpy(dst + o, s + i, n);
+		o += n;
+		i += n;
+		if (i == len || o + 1 >= dstsz)
+			break;
 		n = seqlen(s + i, len - i);
 		if (n == 0) {
 			if (o + 3 >= dstsz)

@@ -82,21 +82,19 @@ disk_move(struct state *st, size_t from, size_t to)
 
 /* The path (already cleaned) belongs to the disk at idx. */
 void
-disk_locate(struct state *st, int idx, const char *path)
+disk_locate(struct state *st, int idx, const char *path, uint64_t h)
 {
-	size_t	j;
+	int	j;
 
 	if (idx < 0 || idx >= STATE_DISKS_MAX)
 		return;
-	for (j = idx; j < st->ndisks; j++) {
-		if (strcmp(st->disks[j].path, path) == 0) {
-			if (j > (size_t)idx)
-				disk_move(st, j, idx);
-			return;
-		}
+	if ((j = state_find_disk(st, idx, st->ndisks, path, h)) != -1) {
+		if (j > idx)
+			disk_move(st, j, idx);
+		return;
 	}
 	if ((size_t)idx < st->ndisks && st->disks[idx].unnamed) {
-		state_setstr(&st->disks[idx].path, path, strlen(path));
+		state_disk_path(&st->disks[idx], path);
 		st->disks[idx].unnamed = 0;
 		return;
 	}

@@ -7,6 +7,7 @@
 #define MONITOR_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct state;
 
@@ -33,7 +34,7 @@ void	lines_free(struct lines *);
 /* disks.c */
 size_t	disk_vmdk_name(char *, size_t, const char *, size_t);
 int	disk_ensure(struct state *, int);
-void	disk_locate(struct state *, int, const char *);
+void	disk_locate(struct state *, int, const char *, uint64_t);
 
 /* parser.c: one line of virt-v2v output -> state */
 struct parser {

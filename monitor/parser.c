@@ -204,23 +204,18 @@ match_stage(struct parser *p, const char *s, size_t len)
 static void
 source_path(struct parser *p, const char *s, size_t len)
 {
-	char	 path[STATE_STR_MAX + 1], *clean;
-	int	 i;
+	char		 path[STATE_STR_MAX + 1], *clean;
+	uint64_t	 h;
 
 	disk_vmdk_name(path, sizeof(path), s, len);
 	clean = state_strdup(path, strlen(path), STATE_STR_MAX);
+	h = state_hash(clean);
 	if (p->cur >= 0)
-		disk_locate(p->st, p->cur, clean);
-	else {
-		for (i = 0; i < p->npre; i++)
-			if (strcmp(p->st->disks[i].path, clean) == 0)
-				break;
-		if (i == p->npre) {
-			disk_locate(p->st, p->npre, clean);
-			if ((size_t)p->npre < p->st->ndisks &&
-			    strcmp(p->st->disks[p->npre].path, clean) == 0)
-				p->npre++;
-		}
+		disk_locate(p->st, p->cur, clean, h);
+	else if (state_find_disk(p->st, 0, p->npre, clean, h) == -1) {
+		disk_locate(p->st, p->npre, clean, h);
+		if (state_find_disk(p->st, p->npre, p->npre + 1, clean, h) != -1)
+			p->npre++;
 	}
 	free(clean);
 	p->changed = 1;

@@ -8,20 +8,20 @@
 
 #include <stdio.h>
 
-static int	npass, nfail, n;
+static int	check_pass, check_fail, check_n;
 
 #define CHECK(cond, ...) do {						\
-	n++;								\
-	if (cond) { npass++; printf("ok %d - ", n); }			\
-	else { nfail++; printf("not ok %d - ", n); }			\
+	check_n++;							\
+	if (cond) { check_pass++; printf("ok %d - ", check_n); }	\
+	else { check_fail++; printf("not ok %d - ", check_n); }		\
 	printf(__VA_ARGS__); printf("\n");				\
 } while (0)
 
 static inline int
 report(void)
 {
-	printf("%d passed, %d failed\n", npass, nfail);
-	return nfail == 0 ? 0 : 1;
+	printf("%d passed, %d failed\n", check_pass, check_fail);
+	return check_fail == 0 ? 0 : 1;
 }
 
 #endif

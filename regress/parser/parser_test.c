@@ -183,7 +183,8 @@ test_upstream(void)
 
 	run_init(&r, 3, moved);
 	feed(&r, "Copying disk 1/3 to /some/path\n");
-	disk_locate(&r.st, r.p.cur, "[store1] path1.vmdk");
+	disk_locate(&r.st, r.p.cur, "[store1] path1.vmdk",
+	    state_hash("[store1] path1.vmdk"));
 	CHECK(strcmp(r.st.disks[0].path, "[store1] path1.vmdk") == 0 &&
 	    strcmp(r.st.disks[1].path, "[store1] path2.vmdk") == 0 &&
 	    strcmp(r.st.disks[2].path, "[store1] path3.vmdk") == 0,
