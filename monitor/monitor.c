@@ -618,7 +618,7 @@ monitor_main(int argc, char *argv[])
 	watch_files(&m);
 	/* A file written before the watch existed is read once at start. */
 	m.throttle_due = 1;
-	drop_privileges(uid, gid, flags & MONITOR_OPT_ROOT);
+	monitor_confine(MONITOR_FD_RUNDIR, uid, gid, flags & MONITOR_OPT_ROOT);
 	monitor_signals(&waitmask);
 	if (fcntl(MONITOR_FD_SOCK, F_SETFL, O_NONBLOCK) == -1)
 		fatal("fcntl O_NONBLOCK");

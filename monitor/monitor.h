@@ -60,8 +60,11 @@ int	throttle_take(int, long, struct limits *, char *, size_t);
 /* seccomp.c */
 int	seccomp_confine(void);
 
+/* landlock.c */
+int	landlock_confine(int);
+
 /* drop.c */
-void	drop_privileges(unsigned int, unsigned int, int);
+void	monitor_confine(int, unsigned int, unsigned int, int);
 
 /* monitor.c */
 __attribute__((noreturn))
