@@ -17,6 +17,12 @@ static int	check_pass, check_fail, check_n;
 	printf(__VA_ARGS__); printf("\n");				\
 } while (0)
 
+#define SKIP(...) do {							\
+	check_n++;							\
+	printf("skip %d - ", check_n);					\
+	printf(__VA_ARGS__); printf("\n");				\
+} while (0)
+
 static inline int
 report(void)
 {

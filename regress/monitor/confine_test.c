@@ -149,6 +149,19 @@ sibling(uid_t uid, gid_t gid)
 	return pid;
 }
 
+/* A sanitizer build neither chroots nor lands the monitor in Landlock:
+ * its reports go to a path. */
+static int
+sanitized(int probe_no)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
+	return probe_no == P_MEM || probe_no == P_PASSWD;
+#else
+	(void)probe_no;
+	return 0;
+#endif
+}
+
 static void
 throttle_file(const char *dir)
 {
@@ -233,6 +246,11 @@ main(void)
 			CHECK(base != -1 && (base & (1 << i)), "unconfined, "
 			    "the same uid (so the test can fail): %s works",
 			    what[i]);
+		if (sanitized(i)) {
+			SKIP("confined as the monitor: %s: a sanitizer build "
+			    "keeps the file system", what[i]);
+			continue;
+		}
 		CHECK(ok != -1 && !(ok & (1 << i)) == (i < HOSTILE_MAX),
 		    "confined as the monitor (%s): %s %s", root ?
 		    "root, chroot" : "not root", what[i], i < HOSTILE_MAX ?
