@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/imsg.h"
 #include "common/log.h"
 #include "common/wrapper.h"
@@ -356,15 +357,6 @@ peak_kb(pid_t pid)
 	return kb;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* As many valid LIMITs as the socket takes now, never blocking. */
 static void
 pour(int fd, long long value)
@@ -452,8 +444,8 @@ rate(void)
 
 	start(&h, H_UNIT);
 	drain(&h, 300, NULL);
-	start_ms = now_ms();
-	while (now_ms() - start_ms < 2500) {
+	start_ms = mono_ms();
+	while (mono_ms() - start_ms < 2500) {
 		l.value = 1 + (l.value % 100);
 		imsg_compose(&h.ibuf, IMSG_LIMIT, &l, sizeof(l));
 		imsg_flush(&h.ibuf);
@@ -502,7 +494,7 @@ deaf(void)
 	drain(&h, 300, NULL);
 	before = peak_kb(h.priv);
 	fcntl(h.ibuf.fd, F_SETFL, O_NONBLOCK);
-	for (t0 = now_ms(); now_ms() - t0 < 3000; usleep(1000))
+	for (t0 = mono_ms(); mono_ms() - t0 < 3000; usleep(1000))
 		pour(h.ibuf.fd, 50);
 	after = peak_kb(h.priv);
 	CHECK(before > 0 && after > 0 && after - before < 4096,
@@ -529,14 +521,14 @@ undying(void)
 	start(&h, H_MONCHILD);
 	drain(&h, 200, NULL);
 	fcntl(h.ibuf.fd, F_SETFL, O_NONBLOCK);
-	for (t0 = now_ms(); now_ms() - t0 < 10000 && !gone; usleep(1000)) {
+	for (t0 = mono_ms(); mono_ms() - t0 < 10000 && !gone; usleep(1000)) {
 		pour(h.ibuf.fd, 60);
 		drain(&h, 0, NULL);
 		gone = waitpid(h.priv, &status, WNOHANG) == h.priv;
 	}
-	CHECK(gone && now_ms() - t0 < 5000,
+	CHECK(gone && mono_ms() - t0 < 5000,
 	    "monitor gone, its child writing: priv ends within 5 s (%lld ms)",
-	    now_ms() - t0);
+	    mono_ms() - t0);
 	if (!gone) {
 		kill(h.priv, SIGKILL);
 		waitpid(h.priv, &status, 0);

@@ -19,14 +19,7 @@
 
 #include <jansson.h>
 
-static long long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "common/clock.h"
 
 static int
 finished(const char *path)
@@ -61,13 +54,13 @@ main(int argc, char *argv[])
 	if ((f = fopen(argv[4], "w")) == NULL)
 		return 2;
 	fclose(f);
-	deadline = now_ms() + atoi(argv[3]) * 1000LL;
+	deadline = mono_ms() + atoi(argv[3]) * 1000LL;
 	while (t_exit == -1 || t_fin == -1) {
 		if (t_fin == -1 && finished(argv[2]))
-			t_fin = now_ms();
+			t_fin = mono_ms();
 		if (t_exit != -1 && t_fin != -1)
 			break;
-		if (now_ms() >= deadline)
+		if (mono_ms() >= deadline)
 			return 1;
 		pfd[0].fd = t_exit == -1 ? pidfd : -1;
 		pfd[0].events = POLLIN;
@@ -75,7 +68,7 @@ main(int argc, char *argv[])
 		pfd[1].events = POLLIN;
 		poll(pfd, 2, 1000);
 		if (pfd[0].revents & POLLIN)
-			t_exit = now_ms();
+			t_exit = mono_ms();
 		while (read(in, ev, sizeof(ev)) > 0)
 			;
 	}

@@ -26,6 +26,8 @@
 
 #include <jansson.h>
 
+#include "common/clock.h"
+
 #define MAXSTATE	(1024 * 1024)
 
 struct tally {
@@ -33,15 +35,6 @@ struct tally {
 	int	finished;
 	char	fault[256];
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Strict UTF-8 (RFC 3629); returns the offset of the first bad byte or -1. */
 static long
@@ -160,8 +153,8 @@ main(int argc, char *argv[])
 	close(pfd.fd);
 	pfd.fd = fd;
 	pfd.events = POLLIN;
-	deadline = now_ms() + atol(argv[2]) * 1000;
-	while (!t.finished && now_ms() < deadline) {
+	deadline = mono_ms() + atol(argv[2]) * 1000;
+	while (!t.finished && mono_ms() < deadline) {
 		if (poll(&pfd, 1, 1) == -1 && errno != EINTR) {
 			perror("poll");
 			return 2;
