@@ -21,7 +21,9 @@
 #include "common/log.h"
 #include "common/netcg.h"
 #include "common/slurp.h"
+#include "common/steer.h"
 #include "common/tc.h"
+#include "common/wrapper.h"
 
 #define NETCG_LOCK_NAME	".tc-lock"
 #define NETCG_LOCK_MS	10000
@@ -108,6 +110,33 @@ netcg_unlock(int fd)
 {
 	if (fd != -1)
 		close(fd);
+}
+
+/*
+ * A cgroup directory of root's that group and other cannot write, made
+ * (excl: it must not exist yet) or found; its descriptor, or -1.
+ */
+int
+netcg_mkdir(int dirfd, const char *name, int excl)
+{
+	struct stat	sb;
+	int		fd, made;
+
+	made = mkdirat(dirfd, name, 0755) == 0;
+	if (!made && (excl || errno != EEXIST))
+		return -1;
+	if ((fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &sb) == -1 || sb.st_uid != 0 ||
+	    (sb.st_mode & (S_IWGRP | S_IWOTH)) ||
+	    /* Our umask is 077: others may read it, as any cgroup. */
+	    (made && fchmod(fd, 0755) == -1)) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
 }
 
 /*
@@ -198,30 +227,69 @@ netcg_keep(int parentfd, uint8_t *keep)
 	closedir(d);
 }
 
+/* The minors live runs on cgroup v2 named in their private directory. */
+static void
+netcg_keep_steered(int basefd, uint8_t *keep)
+{
+	struct dirent	*de;
+	DIR		*d;
+	char		 path[NAME_MAX + 32], buf[32];
+	size_t		 len, slen = strlen(PRIVATE_SUFFIX);
+	uint32_t	 minor;
+	int		 fd;
+
+	if ((fd = dup(basefd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len <= slen || strcmp(de->d_name + len - slen,
+		    PRIVATE_SUFFIX) != 0 || snprintf(path, sizeof(path),
+		    "%s/%s", de->d_name, STEER_CLASS_NAME) >= (int)sizeof(path) ||
+		    slurp_at(basefd, path, buf, sizeof(buf)) <= 0)
+			continue;
+		minor = strtoul(buf, NULL, 10);
+		if (minor >= TC_MINOR_FIRST && minor <= TC_MINOR_LAST)
+			keep[minor / 8] |= 1 << (minor & 7);
+	}
+	closedir(d);
+}
+
 /*
  * After the dead runs' cgroups are gone: under the host lock, remove
- * every class of abc: that no live run's cgroup names (a run killed
- * before it wrote its classid, or whose release failed), and our qdisc
- * where no class is left.  Nothing to do where net_cls is not in use.
+ * every class of abc: that no live run names (a run killed before it
+ * wrote its classid, or whose release failed), and our qdisc where no
+ * class is left.  Live runs name theirs in their net_cls cgroup's
+ * classid or, on cgroup v2, in their private directory.  Nothing to do
+ * where neither is in use.
  */
 void
-netcg_sweep(const char *root, int basefd)
+netcg_sweep(const char *root, const char *root2, int basefd)
 {
 	static uint8_t	 keep[(TC_MINOR_LAST + 1) / 8];
 	struct tc	 t;
-	int		 parentfd, lock;
+	int		 parentfd, steerfd, lock;
 
-	if ((parentfd = netcg_open(root, NETCG_DIR)) == -1)
+	parentfd = netcg_open(root, NETCG_DIR);
+	steerfd = steer_parent(root2);
+	if (parentfd == -1 && steerfd == -1)
 		return;
 	memset(keep, 0, sizeof(keep));
 	memset(&t, 0, sizeof(t));
 	if ((lock = netcg_lock(basefd)) != -1) {
-		netcg_keep(parentfd, keep);
+		if (parentfd != -1)
+			netcg_keep(parentfd, keep);
+		netcg_keep_steered(basefd, keep);
 		if (tc_open(&t) == 0) {
 			tc_sweep(&t, keep);
 			tc_close(&t);
 		}
 		netcg_unlock(lock);
 	}
-	close(parentfd);
+	if (parentfd != -1)
+		close(parentfd);
+	if (steerfd != -1)
+		close(steerfd);
 }

@@ -17,11 +17,12 @@
 uint32_t netcg_classid(uint32_t);
 uint32_t netcg_minor(unsigned long);
 int	 netcg_open(const char *, const char *);
+int	 netcg_mkdir(int, const char *, int);
 int	 netcg_lock(int);
 void	 netcg_unlock(int);
 int	 netcg_write(int, const char *, unsigned long);
 void	 netcg_remove(int, int, const char *);
 void	 netcg_reap(const char *, const char *);
-void	 netcg_sweep(const char *, int);
+void	 netcg_sweep(const char *, const char *, int);
 
 #endif

@@ -279,7 +279,7 @@ write_all(int fd, const char *buf, size_t len)
  * The one way a state file is written, by every writer: a temporary file
  * beside it, renamed over it, so that a reader sees the old content or
  * the new, never half of either.  Others may write in the directory (the
- * monitor writes through its group), so the temporary name is random and
+ * monitor's user, the caller), so the temporary name is random and
  * created O_EXCL|O_NOFOLLOW; the mode is set explicitly, whatever the
  * umask.
  */

@@ -31,8 +31,9 @@ struct tc {
 	int		 ifindex[TC_IF_MAX];
 	unsigned int	 mtu[TC_IF_MAX];
 	char		 ifname[TC_IF_MAX][IFNAMSIZ];
-	/* Only regress/tc sets it, to test the rest on a kernel without
-	 * cls_cgroup; priv always classifies. */
+	/* No cgroup classifier: cgroup v2 steering sets skb->priority
+	 * itself, which HTB takes a class from (regress/tc sets it too,
+	 * to test the rest on a kernel without cls_cgroup). */
 	int		 no_classifier;
 };
 

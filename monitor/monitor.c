@@ -257,15 +257,18 @@ static const char *const limit_why[LIMIT_WHY_MAX] = {
 	[LIMIT_WHY_FOREGROUND] = ": the wrapper runs in the foreground",
 	[LIMIT_WHY_NONETCLS] = ": no net_cls cgroup (v1) hierarchy is mounted",
 	[LIMIT_WHY_CGROUP2] = ": the host has cgroup v2 only",
-	[LIMIT_WHY_CGROUP] = ": the run's net_cls cgroup could not be made",
+	[LIMIT_WHY_CGROUP] = ": the run's cgroup could not be made",
 	[LIMIT_WHY_NOCLS] = ": the kernel has no cgroup classifier "
 	    "(cls_cgroup)",
 	[LIMIT_WHY_NOIF] = ": no interface may be shaped",
-	[LIMIT_WHY_NOTJOINED] = ": virt-v2v is not in the run's net_cls "
-	    "cgroup",
+	[LIMIT_WHY_NOTJOINED] = ": virt-v2v is not in the run's cgroup",
 	[LIMIT_WHY_HYBRID] = ": a cgroup2 hierarchy is mounted too, and "
 	    "before Linux 5.15 a net_cls classid turns off cgroup2 socket "
 	    "matching for the whole host",
+	[LIMIT_WHY_NOBPF] = ": on cgroup v2 the wrapper's BPF program could "
+	    "not be loaded or attached (the wrapper log says why)",
+	[LIMIT_WHY_UNIT2] = ": on cgroup v2 only a run without a systemd unit "
+	    "is steered in this version",
 };
 
 /* The state keeps normalised strings: "50%", "1048576", "unlimited". */

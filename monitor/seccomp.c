@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <unistd.h>
 
@@ -62,23 +63,57 @@ on(struct filter *fl, long call, unsigned int action)
 	emit(fl, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, action));
 }
 
+#define J(k, t, f)	(struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, \
+			    (k), (t), (f))
+#define ARG(n)		(struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, \
+			    offsetof(struct seccomp_data, args[n]))
+#define RET(a)		(struct sock_filter)BPF_STMT(BPF_RET | BPF_K, (a))
+
+/*
+ * fcntl: the descriptor flags and O_NONBLOCK only.  Never a signal owner
+ * (F_SETOWN, F_SETSIG) nor O_ASYNC: SIGIO would deliver, to a process of
+ * the same uid, the signal kill() is refused.
+ */
+static void
+fcntl_rule(struct filter *fl)
+{
+	emit(fl, J(__NR_fcntl, 0, 9));
+	emit(fl, ARG(1));
+	emit(fl, J(F_GETFD, 5, 0));
+	emit(fl, J(F_SETFD, 4, 0));
+	emit(fl, J(F_GETFL, 3, 0));
+	emit(fl, J(F_SETFL, 0, 3));
+	emit(fl, ARG(2));
+	emit(fl, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
+	    O_ASYNC, 1, 0));
+	emit(fl, RET(SECCOMP_RET_ALLOW));
+	emit(fl, RET(SECCOMP_RET_ERRNO | EPERM));
+}
+
+/*
+ * fchmod: 0644, the state file's mode, only; the logs it reads are
+ * descriptors of files the conversion user may own, and must not be
+ * made writable by others.
+ */
+static void
+fchmod_rule(struct filter *fl)
+{
+	emit(fl, J(__NR_fchmod, 0, 4));
+	emit(fl, ARG(1));
+	emit(fl, J(0644, 0, 1));
+	emit(fl, RET(SECCOMP_RET_ALLOW));
+	emit(fl, RET(SECCOMP_RET_ERRNO | EPERM));
+}
+
 /* if (nr == call) return args[0] == self ? ALLOW : EPERM; */
 static void
 self_only(struct filter *fl, long call, pid_t self)
 {
-	emit(fl, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-	    call, 0, 5));
-	emit(fl, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-	    offsetof(struct seccomp_data, args[0])));
-	emit(fl, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-	    (unsigned int)self, 0, 1));
-	emit(fl, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-	    SECCOMP_RET_ALLOW));
-	emit(fl, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-	    SECCOMP_RET_ERRNO | EPERM));
-	/* the number was overwritten by the argument: load it again */
-	emit(fl, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-	    offsetof(struct seccomp_data, nr)));
+	emit(fl, J(call, 0, 4));
+	emit(fl, ARG(0));
+	emit(fl, J((unsigned int)self, 0, 1));
+	emit(fl, RET(SECCOMP_RET_ALLOW));
+	emit(fl, RET(SECCOMP_RET_ERRNO | EPERM));
 }
 
 #ifdef SECCOMP_ARCH
@@ -98,7 +133,7 @@ static const long refused[] = {
 /* What it does: reading, the state file, waiting, memory, signals. */
 static const long allowed[] = {
 	__NR_read, __NR_write, __NR_readv, __NR_writev, __NR_pread64,
-	__NR_close, __NR_openat, __NR_lseek, __NR_fcntl, __NR_fchmod,
+	__NR_close, __NR_openat, __NR_lseek,
 	__NR_newfstatat, __NR_fstat,
 #ifdef __NR_statx
 	__NR_statx,
@@ -152,6 +187,10 @@ seccomp_confine(void)
 		on(&fl, refused[i], SECCOMP_RET_ERRNO | EPERM);
 	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
 		on(&fl, allowed[i], SECCOMP_RET_ALLOW);
+	/* Every rule below returns once its call matched: the number
+	 * loaded in the accumulator stays valid until then. */
+	fcntl_rule(&fl);
+	fchmod_rule(&fl);
 	/* abort() signals itself; nothing else may be signalled. */
 	self_only(&fl, __NR_kill, self);
 	self_only(&fl, __NR_tgkill, self);

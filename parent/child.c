@@ -75,6 +75,8 @@ child_run(const struct run *r, pid_t priv, int go, int ex)
 	 * priv checks membership before it promises a network limit. */
 	if (r->pc.netcgfd != -1)
 		netcg_write(r->pc.netcgfd, "cgroup.procs", 0);
+	if (r->pc.steercgfd != -1)
+		netcg_write(r->pc.steercgfd, "cgroup.procs", 0);
 	if (child_fds(r, go, ex) == -1)
 		child_fail(ex, errno);
 	umask(022);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/steer.h"
 #include "common/wrapper.h"
 #include "parent/parent.h"
 
@@ -77,6 +78,8 @@ env_load(struct env *e, char *err, size_t errlen)
 	    &e->busctl, err, errlen) == -1 ||
 	    env_get("V2V_WRAPPER_CGROUP_ROOT", DEFAULT_CGROUP_ROOT, 1,
 	    &e->cgroup_root, err, errlen) == -1 ||
+	    env_get("V2V_WRAPPER_CGROUP2_ROOT", "", 1,
+	    &e->cgroup2_root, err, errlen) == -1 ||
 	    env_get("V2V_WRAPPER_LOG_DIR", DEFAULT_LOG_DIR, 1,
 	    &e->log_dir, err, errlen) == -1 ||
 	    env_get("V2V_WRAPPER_RUN_DIR", DEFAULT_RUN_DIR, 1,
@@ -87,5 +90,9 @@ env_load(struct env *e, char *err, size_t errlen)
 	    &e->group, err, errlen) == -1)
 		return -1;
 	e->systemd_given = strcmp(e->systemd_run, DEFAULT_SYSTEMD_RUN) != 0;
+	/* Not moved: the first cgroup2 mount, if there is one. */
+	if (e->cgroup2_root[0] == '\0' && steer_cg2_root(e->cgroup2_buf,
+	    sizeof(e->cgroup2_buf)) == 0)
+		e->cgroup2_root = e->cgroup2_buf;
 	return 0;
 }

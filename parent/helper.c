@@ -46,12 +46,15 @@ open_checked(const char *spec)
 	ino = strtoumax(end, &end, 10);
 	if (*end++ != ':' || *end != '/')
 		fatalx("exec helper: bad file spec");
+	/* Non-blocking: a FIFO put in its place must not hang us. */
 	if ((fd = open(end, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NOCTTY |
-	    O_CLOEXEC)) == -1)
+	    O_NONBLOCK | O_CLOEXEC)) == -1)
 		fatal("exec helper: %s", end);
 	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
 	    (uintmax_t)sb.st_dev != dev || (uintmax_t)sb.st_ino != ino)
 		fatalx("exec helper: %s is not the file the wrapper made", end);
+	if (fcntl(fd, F_SETFL, O_APPEND) == -1)
+		fatal("exec helper: %s", end);
 	return fd;
 }
 

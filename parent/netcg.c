@@ -86,30 +86,6 @@ netcg_has_cgroup2(void)
 	return found;
 }
 
-/* A directory of root's that group and other cannot write. */
-static int
-netcg_mkdir(int dirfd, const char *name, int excl)
-{
-	struct stat	sb;
-	int		fd, made;
-
-	made = mkdirat(dirfd, name, 0755) == 0;
-	if (!made && (excl || errno != EEXIST))
-		return -1;
-	if ((fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
-		return -1;
-	if (fstat(fd, &sb) == -1 || sb.st_uid != 0 ||
-	    (sb.st_mode & (S_IWGRP | S_IWOTH)) ||
-	    /* Our umask is 077: others may read it, as any cgroup. */
-	    (made && fchmod(fd, 0755) == -1)) {
-		close(fd);
-		errno = EPERM;
-		return -1;
-	}
-	return fd;
-}
-
 /*
  * Make the run's cgroup, when network throttling can work at all: root,
  * daemonized (the spec: no throttling in the foreground), net_cls

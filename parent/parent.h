@@ -24,6 +24,8 @@ struct env {
 	const char	*systemctl;
 	const char	*busctl;
 	const char	*cgroup_root;
+	const char	*cgroup2_root;	/* "" for none */
+	char		 cgroup2_buf[PATH_MAX];
 	int		 systemd_given;	/* V2V_WRAPPER_SYSTEMD_RUN was set */
 	const char	*log_dir;
 	const char	*run_dir;
@@ -36,8 +38,16 @@ struct env {
  * directly, by setup, and handed to priv_main() read-only: nothing is
  * copied from here to there.
  */
+/* The BPF objects of cgroup v2 steering (parent/steer.c). */
+struct steer_objs {
+	int			 mapfd;
+	int			 progfd;
+	volatile uint32_t	*value;		/* mapped */
+};
+
 struct run {
 	struct privconf	 pc;
+	struct steer_objs steer;
 	int		 verbose;
 	int		 dry_run;		/* -n */
 	struct env	 env;
@@ -82,6 +92,7 @@ struct run {
 	int		 use_unit;
 	char		 scope[128];	/* ours, the unit BindsTo= it */
 	char		 netcgpath[PATH_MAX];	/* as /proc/PID/cgroup says */
+	int		 steerwhy;	/* why cgroup v2 steering was not used */
 };
 
 /* env.c */
@@ -143,6 +154,13 @@ void	 unit_argv_build(struct run *);
 
 /* scope.c */
 void	 scope_adopt(struct run *);
+
+/* steer.c */
+int	 steer_load(struct steer_objs *);
+void	 steer_unload(struct steer_objs *);
+int	 steer_attach(int, int);
+int	 steer_prepare(const struct conf *, struct run *);
+void	 steer_undo(struct run *);
 
 /* netcg.c */
 void	 netcg_prepare(const struct conf *, struct run *);

@@ -29,6 +29,7 @@
 #include "common/netcg.h"
 #include "common/spawn.h"
 #include "common/state.h"
+#include "common/steer.h"
 #include "common/wrapper.h"
 #include "parent/parent.h"
 
@@ -82,23 +83,27 @@ stop_unit(const struct env *e, const char *tag)
 static void
 close_state(int basefd, const char *rundir)
 {
+	static char		 buf[STATE_MAX + 1];
 	struct end_facts	 f = { .cause = END_WRAPPER_DIED };
 	struct end		 e;
 	json_t			*o = NULL;
 	struct stat		 sb;
+	ssize_t			 len;
 	char			*s;
 	int			 dfd, fd;
 
 	if ((dfd = openat(basefd, rundir, O_RDONLY | O_DIRECTORY |
 	    O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return;
-	/* The run directory is kvm's: not a FIFO to hang on, not a huge
-	 * file to swallow. */
+	/* The monitor's user and the caller write in the run directory:
+	 * not a FIFO to hang on, not a file to swallow (it may grow while
+	 * it is read: no more than STATE_MAX is). */
 	if ((fd = openat(dfd, STATE_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC)) != -1) {
 		if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
-		    sb.st_size <= STATE_MAX)
-			o = json_loadfd(fd, 0, NULL);
+		    (len = read(fd, buf, sizeof(buf))) > 0 &&
+		    (size_t)len <= STATE_MAX)
+			o = json_loadb(buf, len, 0, NULL);
 		close(fd);
 	}
 	if (o != NULL && json_is_object(o) &&
@@ -158,6 +163,7 @@ reap_one(const struct env *e, int basefd, const char *name)
 	log_info("cleanup: %s belongs to a run that ended unexpectedly", name);
 	stop_unit(e, tag);
 	netcg_reap(e->cgroup_root, tag);
+	steer_reap(e->cgroup2_root, tag);
 	if ((pfd = openat(basefd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) != -1) {
 		if (snprintf(sock, sizeof(sock), "%s/%s/%s/%s", e->run_dir,
@@ -165,6 +171,8 @@ reap_one(const struct env *e, int basefd, const char *name)
 			agent_reap(pfd, sock);
 		remove_dir(pfd, SECRETS_DIR);
 		remove_dir(pfd, AGENT_DIR);
+		/* its class, if it had one, goes with the sweep below */
+		unlinkat(pfd, STEER_CLASS_NAME, 0);
 		unlinkat(pfd, LOCK_NAME, 0);
 		close(pfd);
 	}
@@ -201,7 +209,7 @@ reap_dead_runs(const struct env *e)
 		n += reap_one(e, basefd, de->d_name);
 	}
 	closedir(d);
-	netcg_sweep(e->cgroup_root, basefd);
+	netcg_sweep(e->cgroup_root, e->cgroup2_root, basefd);
 	close(basefd);
 	return n;
 }

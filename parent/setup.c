@@ -2,17 +2,17 @@
 /*
  * The run's files, made by the parent while it is still the caller (root
  * on a host).  Two directories per run under the base:
- *   v2v-import-TAG/          root:kvm 2775: the state file (the monitor
- *                            replaces it through the group) and the
- *                            caller's throttling file;
- *   v2v-import-TAG.private/  root 0711: the lock, secrets/ and the
- *                            ssh-agent's directory, out of reach of the
- *                            kvm group, whose members could otherwise
- *                            rename root's files in the group-writable
- *                            run directory.  Everything is created with openat/mkdirat relative to a
- * directory descriptor, O_EXCL and O_NOFOLLOW, in directories that group
- * and other cannot write, and gets its owner and mode explicitly
- * (DESIGN.md section 4).  On failure setup_undo() removes all of it.
+ *   v2v-import-TAG/          root 0770 with a POSIX ACL (parent/acl.c):
+ *                            the monitor's user replaces the state file,
+ *                            the account that started the run writes the
+ *                            throttling file; no group, no other;
+ *   v2v-import-TAG.private/  root 0711: the lock, secrets/ (root 0700,
+ *                            searchable by the conversion user only) and
+ *                            the ssh-agent's directory.
+ * Everything is created with openat/mkdirat relative to a directory
+ * descriptor, O_EXCL and O_NOFOLLOW, in directories that group and other
+ * cannot write, and gets its owner and mode explicitly (DESIGN.md
+ * section 4).  On failure setup_undo() removes all of it.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -344,7 +344,13 @@ setup_create(const struct conf *cf, struct run *r, char *err, size_t errlen)
 		ERR("log files in %s: %s", r->env.log_dir, strerror(errno));
 	if (setup_state(cf, r, NULL) == -1)
 		ERR("state file %s: %s", r->state_file, strerror(errno));
-	netcg_prepare(cf, r);
+	/* cgroup v2 where it works, else net_cls v1 */
+	if (!steer_prepare(cf, r)) {
+		netcg_prepare(cf, r);
+		/* Neither: cgroup v2's reason is the one that matters. */
+		if (r->pc.netwhy != 0 && r->steerwhy != 0)
+			r->pc.netwhy = r->steerwhy;
+	}
 	setup_privconf(cf, r);
 	return 0;
 }
@@ -361,6 +367,7 @@ setup_finish(struct run *r)
 	}
 	r->pc.nsecrets = 0;
 	netcg_undo(r);
+	steer_undo(r);
 	if (r->made_secretdir)
 		unlinkat(r->pc.privdirfd, SECRETS_DIR, AT_REMOVEDIR);
 	r->made_secretdir = 0;

@@ -47,6 +47,17 @@ child_signal(pid_t pid, int sig)
 		log_warn("kill %ld %s", (long)pid, strsignal(sig));
 }
 
+/* A child that must be gone now: KILL, and reap it. */
+void
+child_kill_wait(pid_t pid)
+{
+	int	status;
+
+	child_signal(pid, SIGKILL);
+	if (pid_wait(pid, 5000, &status) != 1)
+		log_warnx("pid %ld did not end after SIGKILL", (long)pid);
+}
+
 /* Wait up to grace seconds for pid to end by itself, then stop it. */
 void
 child_stop_wait_for(pid_t pid, int grace)

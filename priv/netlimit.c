@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * A run's network limit: on the first one, under the host lock, tc
- * shapes the host and reserves our class, and the run's net_cls cgroup
- * gets that class id; later ones change the class's rate.  At the end
- * the class goes, the shared qdisc with it if no run has a class left,
- * and the cgroup.  Paths, the lock and class ids: common/netcg.c.
+ * shapes the host and reserves our class, and the run's cgroup is
+ * steered into it: on cgroup v2 by the class id written to the value
+ * the run's BPF program reads (no bpf() call here, a plain store into
+ * memory the parent mapped), else by the net_cls cgroup's classid.
+ * Later ones change the class's rate.  At the end the class goes, the
+ * shared qdisc with it if no run has a class left, and the cgroup.
+ * Paths, the lock and class ids: common/netcg.c, common/steer.c.
  */
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,9 +18,17 @@
 #include "common/log.h"
 #include "common/netcg.h"
 #include "common/slurp.h"
+#include "common/steer.h"
 #include "common/tc.h"
 #include "common/wrapper.h"
 #include "priv/priv.h"
+
+/* The run's cgroup: cgroup v2's, or net_cls's, or -1. */
+static int
+net_cgfd(const struct privconf *c)
+{
+	return c->steer != NULL ? c->steercgfd : c->netcgfd;
+}
 
 /* Is this pid in the run's cgroup?  Without it a limit limits nothing. */
 static int
@@ -23,7 +36,7 @@ net_joined(const struct privconf *c, pid_t pid)
 {
 	char	buf[16384], *p, *end;
 
-	if (slurp_at(c->netcgfd, "cgroup.procs", buf, sizeof(buf)) <= 0)
+	if (slurp_at(net_cgfd(c), "cgroup.procs", buf, sizeof(buf)) <= 0)
 		return 0;
 	for (p = buf; *p != '\0'; p = end) {
 		if (strtol(p, &end, 10) == pid)
@@ -32,6 +45,41 @@ net_joined(const struct privconf *c, pid_t pid)
 			break;
 		end += strspn(end, "\n");
 	}
+	return 0;
+}
+
+/*
+ * Send the run's packets to our class.  cgroup v2: the program's value,
+ * and the class named in the private directory for the sweep of dead
+ * runs' classes (the value is not readable without bpf()); net_cls: the
+ * cgroup's classid, which the sweep reads.  Under the host lock.
+ */
+static int
+net_steer(struct priv *p)
+{
+	const struct privconf	*c = p->conf;
+	char			 buf[16];
+	int			 fd, n, ok;
+
+	if (c->steer == NULL) {
+		if (netcg_write(c->netcgfd, "net_cls.classid",
+		    netcg_classid(p->tc.minor)) == -1) {
+			log_warn("net_cls.classid of %s", c->tag);
+			return -1;
+		}
+		return 0;
+	}
+	n = snprintf(buf, sizeof(buf), "%u\n", p->tc.minor);
+	if ((fd = openat(c->privdirfd, STEER_CLASS_NAME, O_WRONLY | O_CREAT |
+	    O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1) {
+		log_warn("%s of %s", STEER_CLASS_NAME, c->tag);
+		return -1;
+	}
+	ok = write(fd, buf, n) == n;
+	close(fd);
+	if (!ok)
+		return -1;
+	*c->steer = netcg_classid(p->tc.minor);
 	return 0;
 }
 
@@ -50,9 +98,7 @@ net_first(struct priv *p, uint64_t rate, int *why)
 		return LIMIT_FAILED;
 	}
 	r = tc_reserve(&p->tc, rate);
-	if (r == 0 && netcg_write(c->netcgfd, "net_cls.classid",
-	    netcg_classid(p->tc.minor)) == -1) {
-		log_warn("net_cls.classid of %s", c->tag);
+	if (r == 0 && net_steer(p) == -1) {
 		tc_release(&p->tc, p->tc.minor);
 		r = -1;
 	}
@@ -86,7 +132,7 @@ net_limit(struct priv *p, long long bytes, int *why)
 {
 	uint64_t	rate = bytes == 0 ? TC_UNLIMITED : (uint64_t)bytes;
 
-	if (p->netwhy != 0 || p->conf->netcgfd == -1) {
+	if (p->netwhy != 0 || net_cgfd(p->conf) == -1) {
 		*why = p->netwhy != 0 ? p->netwhy : LIMIT_WHY_CGROUP;
 		return LIMIT_UNAVAILABLE;
 	}
@@ -110,9 +156,12 @@ net_release(struct priv *p)
 	const struct privconf	*c = p->conf;
 	int			 lock;
 
+	if (c->steer != NULL)
+		*c->steer = STEER_NONE;
 	if (p->tc.minor != 0) {
 		if ((lock = netcg_lock(c->basefd)) != -1) {
 			tc_release(&p->tc, p->tc.minor);
+			unlinkat(c->privdirfd, STEER_CLASS_NAME, 0);
 			netcg_unlock(lock);
 		} else
 			log_warnx("tc: class abc:%x left for the next cleanup",
@@ -120,4 +169,5 @@ net_release(struct priv *p)
 	}
 	tc_close(&p->tc);
 	netcg_remove(c->netparentfd, c->netcgfd, c->tag);
+	steer_remove(c->steerparentfd, c->steercgfd, c->tag);
 }

@@ -115,18 +115,39 @@ priv_stop_deadline(struct priv *p)
 	p->stop_deadline = mono_ms() + PRIV_STOP_GRACE_MS;
 }
 
+/*
+ * How long priv may wait: until a unit without a pidfd is to be asked
+ * (on its own clock, never because the monitor wrote: a chatty monitor
+ * must not cost a systemctl call per message), a limit is due, or the
+ * monitor's last word is; a second at most.
+ */
+static int
+priv_wait_ms(struct priv *p, int unit_ms)
+{
+	long long	now = mono_ms();
+	int		ms = 1000, due;
+
+	if (unit_ms != -1 && priv_v2v_running(p)) {
+		if (p->unit_check_at == 0)
+			p->unit_check_at = now + unit_ms;
+		ms = p->unit_check_at > now ? p->unit_check_at - now : 0;
+	}
+	if ((due = priv_limits_due(p, now)) != -1 && due < ms)
+		ms = due;
+	if (p->done_by != 0 && p->done_by - now < ms)
+		ms = p->done_by > now ? p->done_by - now : 0;
+	return ms;
+}
+
 static void
 priv_poll(struct priv *p, const sigset_t *waitmask)
 {
 	struct pollfd	pfd[2] = { { p->conf->sock, POLLIN, 0 },
 			    { p->pidfd, POLLIN, 0 } };
 	struct timespec	ts;
-	int		ms = conv_poll_ms(p->conf, p->pidfd), due, take;
+	int		unit_ms = conv_poll_ms(p->conf, p->pidfd);
+	int		ms = priv_wait_ms(p, unit_ms), take;
 
-	if (ms == -1 || !priv_v2v_running(p))
-		ms = 1000;
-	if ((due = priv_limits_due(p, mono_ms())) != -1 && due < ms)
-		ms = due;
 	/* A monitor that does not read its answers is not read either:
 	 * what priv holds for it stays small. */
 	take = p->mon == MON_RUNNING && p->ibuf.queued < PRIV_ANSWERS_MAX;
@@ -153,8 +174,13 @@ priv_poll(struct priv *p, const sigset_t *waitmask)
 	if (take && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR) ||
 	    imsg_pending(&p->ibuf)))
 		priv_read_monitor(p);
-	if (pfd[1].revents & POLLIN || (ms != -1 && priv_v2v_running(p)))
-		priv_check_unit(p, pfd[1].revents & POLLIN);
+	if (pfd[1].revents & POLLIN)
+		priv_check_unit(p, 1);
+	else if (unit_ms != -1 && priv_v2v_running(p) &&
+	    mono_ms() >= p->unit_check_at) {
+		p->unit_check_at = mono_ms() + unit_ms;
+		priv_check_unit(p, 0);
+	}
 }
 
 /* Until the monitor said its last word and virt-v2v is over. */
@@ -171,6 +197,13 @@ priv_loop(struct priv *p, const sigset_t *waitmask)
 			got_stop = 0;
 		}
 		priv_stop_deadline(p);
+		/* virt-v2v is over; a monitor that never says its last word
+		 * must not keep the run's lock, class and cgroup for ever. */
+		if (p->mon == MON_RUNNING && p->done_by != 0 &&
+		    mono_ms() >= p->done_by) {
+			log_warnx("the monitor did not finish the state in time");
+			priv_mon_phase(p, MON_LOST);
+		}
 		if (p->mon == MON_DRAINING)
 			priv_drain_monitor(p);
 		if (p->mon == MON_DONE && !priv_v2v_running(p))
@@ -194,6 +227,10 @@ priv_main(const struct privconf *conf)
 	if (conf->root)
 		caps_drop();
 	priv_signals(&waitmask);
+	if (conf->steer != NULL)
+		log_info("network limits: cgroup v2, the run's BPF program");
+	else if (conf->netcgfd != -1)
+		log_info("network limits: the run's net_cls cgroup");
 	priv_send_seeds(&p);
 	priv_start_v2v(&p);
 	if (imsg_flush(&p.ibuf) == -1)

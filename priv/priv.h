@@ -47,6 +47,8 @@ struct priv {
 	int			 v2v_status;	/* wait status, once ENDED */
 	int			 pidfd;		/* a unit's MainPID, or -1 */
 	int			 gone_ticks;	/* GONE: asked systemd so often */
+	long long		 unit_check_at;	/* a unit without a pidfd: next ask */
+	long long		 done_by;	/* the monitor's DONE is due (or 0) */
 	int			 stop_sig;	/* we were asked to stop it */
 	long long		 stop_deadline;	/* then KILL (mono_ms) */
 	int			 mon_failed;	/* the monitor's verdict */
@@ -72,6 +74,8 @@ struct priv {
 #define PRIV_STOP_GRACE_MS	30000	/* TERM, then KILL after this */
 #define PRIV_LIMIT_MS		1000	/* one change per kind this often */
 #define PRIV_ANSWERS_MAX	64	/* queued for the monitor: read no more */
+#define PRIV_DONE_MS		60000	/* from virt-v2v's end to DONE */
+#define PRIV_DONE_STOP_MS	5000	/* the same, once asked to stop */
 #define PRIV_REAP_SEC		5	/* for the monitor's own end */
 
 /* priv.c */
@@ -113,6 +117,7 @@ void	caps_drop(void);
 int	child_release(const struct privconf *);
 void	child_signal(pid_t, int);
 int	child_stop_wait(pid_t, int);
+void	child_kill_wait(pid_t);
 void	child_stop_wait_for(pid_t, int);
 
 /* unit.c */

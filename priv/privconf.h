@@ -11,6 +11,8 @@
 
 #include <sys/types.h>
 
+#include <stdint.h>
+
 #include "common/limits.h"
 
 #define LUKS_MAX	64
@@ -51,6 +53,10 @@ struct privconf {
 	int		  netparentfd;	/* net_cls/v2v-conversion, or -1 */
 	int		  netcgfd;	/* its TAG, the run's cgroup, or -1 */
 	int		  netwhy;	/* why network limits cannot work */
+	/* or cgroup v2: a BPF program copies *steer into skb->priority */
+	volatile uint32_t *steer;	/* the mapped value, or NULL */
+	int		  steerparentfd; /* CG2/v2v-conversion, or -1 */
+	int		  steercgfd;	/* its TAG, the run's cgroup, or -1 */
 };
 
 __attribute__((noreturn))

@@ -33,6 +33,7 @@ priv_init(struct priv *p, const struct privconf *conf)
 	p->monitor_pid = conf->monitor_pid;
 	p->agent_pid = conf->agent_pid;
 	p->netwhy = conf->netwhy;
+	p->tc.no_classifier = conf->steer != NULL;
 	imsg_init(&p->ibuf, conf->sock);
 }
 
@@ -100,6 +101,12 @@ priv_violation(struct priv *p, const char *fmt, ...)
 		conv_signal(p->conf, p->v2v_pid, SIGKILL);
 		conv_finish(p->conf);
 	}
+	/* It must not outlive priv: unwatched, it could rewrite the final
+	 * state, and it would keep the run's scope alive. */
+	if (p->monitor_pid != -1) {
+		child_kill_wait(p->monitor_pid);
+		p->monitor_pid = -1;
+	}
 	priv_final_state(p, END_VIOLATION);
 	fatalx("protocol violation by the monitor: %s", buf);
 }
@@ -136,6 +143,10 @@ priv_stop(struct priv *p, int sig)
 	if (p->stop_sig != 0)
 		return;
 	p->stop_sig = sig;
+	/* Asked to stop after virt-v2v's end: the monitor has little left
+	 * to do; it gets a shorter while for its last word. */
+	if (p->done_by != 0 && p->done_by > mono_ms() + PRIV_DONE_STOP_MS)
+		p->done_by = mono_ms() + PRIV_DONE_STOP_MS;
 	log_info("stopping virt-v2v on %s", sig_name(sig));
 	priv_compose(p, IMSG_STOPPING, &m, sizeof(m));
 	if (priv_v2v_running(p)) {
@@ -152,6 +163,8 @@ priv_ended(struct priv *p, int status)
 
 	p->v2v_status = status;
 	priv_v2v_phase(p, V2V_ENDED);
+	p->done_by = mono_ms() + (p->stop_sig != 0 ? PRIV_DONE_STOP_MS :
+	    PRIV_DONE_MS);
 	if (p->pidfd != -1) {
 		close(p->pidfd);
 		p->pidfd = -1;
@@ -286,6 +299,7 @@ priv_start_v2v(struct priv *p)
 	if (conv_start(c, &p->v2v_pid, &p->pidfd, mt.text,
 	    sizeof(mt.text)) == -1) {
 		priv_v2v_phase(p, V2V_NOSTART);
+		p->done_by = mono_ms() + PRIV_DONE_MS;
 		/* A child exits on its own; priv's loop reaps it. */
 		cleanup_secrets(p);
 		log_warnx("virt-v2v could not be started: %s", mt.text);

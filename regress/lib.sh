@@ -9,6 +9,8 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WRAPPER=$TOP/virt-v2v-wrapper
 FAKE=$TOP/regress/fake/fake-virt-v2v
 WAITSTATE=$TOP/regress/tools/waitstate
+# The host's cgroup2 hierarchy, where cgroup v2 steering puts runs ("").
+CG2=$(findmnt -n -t cgroup2 -o TARGET 2>/dev/null | head -n 1)
 # Real virt-v2v 2.2 captures and upstream's vectors, copied as data.
 FIX=$TOP/regress/fixtures
 N=0
@@ -120,6 +122,8 @@ snapshot() {
 		echo "== net_cls"
 		# v2v-conversion itself stays (its parent is 0555): the runs in it.
 		find /sys/fs/cgroup/net_cls/v2v-conversion -mindepth 1 -type d 2>/dev/null | sort
+		echo "== cgroup2"
+		[ -n "$CG2" ] && find "$CG2/v2v-conversion" -mindepth 1 -type d 2>/dev/null | sort
 		echo "== tc"
 		tc qdisc show
 		for nic in /sys/class/net/*; do

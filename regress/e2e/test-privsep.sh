@@ -63,6 +63,7 @@ fds_of() {
 	for f in /proc/"$1"/fd/*; do
 		[ "${f##*/}" -ge 3 ] && readlink "$f"
 	done | sed -e "s|$T|T|g" -e 's|v2v-import-[0-9T]*-[0-9]*|RUN|g' \
+	    -e "s|^${CG2:-/nonexistent}/|CG2/|" -e 's|v2v-conversion/[0-9T]*-[0-9]*$|v2v-conversion/TAG|' \
 	    -e 's|socket:\[[0-9]*\]|socket|' | sort | tr '\n' ' '
 }
 
@@ -70,8 +71,11 @@ check_fds() {
 	local mode=$1 pids priv mon
 	pids=$(log_pids "$WLOG")
 	priv=${pids% *} mon=${pids#* }
-	eq "$mode: priv holds only what it needs" "$(fds_of "$priv")" \
-	    "T/log/RUN-wrapper.log T/run T/run/RUN T/run/RUN.private T/run/RUN.private/lock T/run/RUN.private/secrets socket "
+	local want="T/log/RUN-wrapper.log T/run T/run/RUN T/run/RUN.private T/run/RUN.private/lock T/run/RUN.private/secrets socket "
+	# A daemonized run as root on cgroup v2: its cgroup and the parent.
+	[ "$mode" = daemon ] && [ -n "$CG2" ] &&
+	    want="CG2/v2v-conversion CG2/v2v-conversion/TAG $want"
+	eq "$mode: priv holds only what it needs" "$(fds_of "$priv")" "$want"
 	eq "$mode: the monitor holds only what it needs" "$(fds_of "$mon")" \
 	    "T/log/RUN-mr.log T/log/RUN-wrapper.log T/log/RUN.log T/run/RUN anon_inode:inotify socket "
 	eq "$mode: the monitor's stdin, stdout and stderr are /dev/null" \

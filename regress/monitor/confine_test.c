@@ -48,6 +48,8 @@ static const char *const what[] = {
 	"socket(AF_UNIX)",
 	"socket(AF_INET)",
 	"kill of another process of the same uid",
+	"SIGIO to another process of the same uid (F_SETOWN, O_ASYNC)",
+	"fchmod 0666 of a descriptor it holds",
 	"open of its /proc/PID/mem",
 	"execve",
 	"ptrace",
@@ -59,7 +61,8 @@ static const char *const what[] = {
 };
 #define NPROBES	(sizeof(what) / sizeof(what[0]))
 
-enum { P_URING, P_GETFD, P_UNIX, P_INET, P_KILL, P_MEM, P_EXEC, P_PTRACE,
+enum { P_URING, P_GETFD, P_UNIX, P_INET, P_KILL, P_SIGIO, P_CHMOD, P_MEM,
+    P_EXEC, P_PTRACE,
     P_PASSWD, P_STATE, P_THROTTLE, P_ODD, P_SELF };
 #define HOSTILE_MAX	P_STATE		/* the probes below it must fail */
 
@@ -94,6 +97,16 @@ probe(int rundir, pid_t other, int otherfd, int confined)
 	}
 	if (kill(other, 0) == 0)
 		ok |= 1 << P_KILL;
+	/* The calls that would arm it: no signal is sent here. */
+	if ((fd = openat(rundir, ".sigio", O_RDONLY | O_CREAT, 0644)) != -1) {
+		if (fcntl(fd, F_SETOWN, other) == 0 &&
+		    fcntl(fd, F_SETFL, O_ASYNC) == 0)
+			ok |= 1 << P_SIGIO;
+		if (fchmod(fd, 0666) == 0)
+			ok |= 1 << P_CHMOD;
+		close(fd);
+		unlinkat(rundir, ".sigio", 0);
+	}
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)other);
 	if ((fd = open(path, O_RDWR)) != -1) {
 		ok |= 1 << P_MEM;

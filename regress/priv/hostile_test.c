@@ -44,6 +44,8 @@ struct harness {
 	enum hmode	mode;
 	pid_t		priv;		/* runs priv_main() */
 	pid_t		v2v;		/* its dummy virt-v2v */
+	pid_t		mon;		/* its dummy monitor process */
+	int		life;		/* the dummy monitor lives while open */
 	struct imsgbuf	ibuf;		/* we are the monitor */
 };
 
@@ -117,7 +119,7 @@ unit_conf(struct harness *h, struct privconf *pc, pid_t v2v)
 }
 
 static void
-run_priv(struct harness *h, int sock, int report)
+run_priv(struct harness *h, int sock, int report, int life)
 {
 	static struct privconf	pc;
 	static char		name[] = SECRET_VMWARE;
@@ -140,15 +142,27 @@ run_priv(struct harness *h, int sock, int report)
 	v2v = dummy_v2v(&pc.gofd, &pc.execfd);
 	if (write(report, &v2v, sizeof(v2v)) != sizeof(v2v))
 		exit(2);
-	close(report);
 	pc.v2v_pid = v2v;
-	pc.monitor_pid = getppid();	/* the test, never reaped here */
 	if (h->mode == H_UNIT)
 		unit_conf(h, &pc, v2v);
-	if (h->mode == H_MONCHILD && (pc.monitor_pid = fork()) == 0) {
-		usleep(300 * 1000);	/* then it is gone: priv reaps it */
+	/* The monitor process priv watches, reaps and, on a violation,
+	 * kills: a child of priv's that lives until the test closes its
+	 * end of a pipe (we are the monitor's voice, it is its body). */
+	if ((pc.monitor_pid = fork()) == 0) {
+		char	c;
+
+		if (h->mode == H_MONCHILD)
+			usleep(300 * 1000);	/* then gone: priv reaps it */
+		else
+			while (read(life, &c, 1) == -1)
+				;
 		_exit(0);
 	}
+	close(life);
+	if (write(report, &pc.monitor_pid, sizeof(pc.monitor_pid)) !=
+	    sizeof(pc.monitor_pid))
+		exit(2);
+	close(report);
 	pc.readyfd = -1;
 	pc.rundirfd = openat(base, "run", O_RDONLY | O_DIRECTORY);
 	pc.privdirfd = priv;
@@ -160,6 +174,7 @@ run_priv(struct harness *h, int sock, int report)
 	pc.nsecrets = 1;
 	pc.agent_pid = -1;
 	pc.netparentfd = pc.netcgfd = -1;	/* no net_cls cgroup */
+	pc.steerparentfd = pc.steercgfd = -1;	/* nor cgroup v2 */
 	pc.netwhy = LIMIT_WHY_NONETCLS;
 	pc.ncpu = 1;
 	log_init(0, 0);
@@ -169,21 +184,26 @@ run_priv(struct harness *h, int sock, int report)
 static void
 start(struct harness *h, enum hmode mode)
 {
-	int	sp[2], rep[2];
+	int	sp[2], rep[2], lp[2];
 
 	h->mode = mode;
 	snprintf(h->dir, sizeof(h->dir), "/tmp/v2vw-hostile.XXXXXX");
 	if (mkdtemp(h->dir) == NULL ||
-	    socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1 || pipe(rep) == -1)
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1 || pipe(rep) == -1 ||
+	    pipe(lp) == -1)
 		exit(2);
 	if ((h->priv = fork()) == 0) {
 		close(sp[0]);
 		close(rep[0]);
-		run_priv(h, sp[1], rep[1]);
+		close(lp[1]);
+		run_priv(h, sp[1], rep[1], lp[0]);
 	}
 	close(sp[1]);
 	close(rep[1]);
-	if (read(rep[0], &h->v2v, sizeof(h->v2v)) != sizeof(h->v2v))
+	close(lp[0]);
+	h->life = lp[1];
+	if (read(rep[0], &h->v2v, sizeof(h->v2v)) != sizeof(h->v2v) ||
+	    read(rep[0], &h->mon, sizeof(h->mon)) != sizeof(h->mon))
 		exit(2);
 	close(rep[0]);
 	imsg_init(&h->ibuf, sp[0]);
@@ -283,6 +303,9 @@ finish(struct harness *h)
 
 	if (alive(h->v2v))
 		kill(h->v2v, SIGKILL);
+	if (h->life != -1)
+		close(h->life);
+	h->life = -1;
 	imsg_clear(&h->ibuf);
 	close(h->ibuf.fd);
 	snprintf(path, sizeof(path), "%s/run.private/secrets/%s", h->dir,
@@ -333,6 +356,8 @@ violation(const char *what, uint32_t type, const void *data, size_t len,
 	for (i = 0; i < 100 && alive(h.v2v); i++)
 		usleep(10000);	/* SIGKILL lands at once; be fair anyway */
 	CHECK(!alive(h.v2v), "%s: virt-v2v is killed", what);
+	CHECK(!alive(h.mon), "%s: the monitor process does not outlive priv",
+	    what);
 	CHECK(!secret_left(&h), "%s: the secrets are removed", what);
 	CHECK(state_says(&h, "\"failed\":true,\"finished\":true"),
 	    "%s: the state ends failed and finished", what);
@@ -382,6 +407,8 @@ ends_well(struct harness *h, const char *what)
 	int	rc, i;
 
 	close(h->ibuf.fd);
+	close(h->life);		/* the monitor process goes too */
+	h->life = -1;
 	rc = priv_status(h);
 	CHECK(rc == 2, "%s: priv ends the run, exit 2 (got %d)", what, rc);
 	for (i = 0; i < 100 && alive(h->v2v); i++)
@@ -544,6 +571,37 @@ undying(void)
 	finish(&h);
 }
 
+/*
+ * virt-v2v ends, the monitor never says DONE, and priv is asked to
+ * stop: it must not wait for ever, holding the run's lock, class and
+ * cgroup.  It gives the monitor a few seconds, then ends the run.
+ */
+static void
+silent(void)
+{
+	struct harness	h;
+	long long	t0;
+	int		types[IMSG_MAX] = { 0 }, rc;
+
+	start(&h, H_CHILD);
+	drain(&h, 300, NULL);
+	kill(h.v2v, SIGKILL);
+	drain(&h, 1000, types);
+	CHECK(types[IMSG_V2V_EXITED] == 1, "silent monitor: priv says "
+	    "virt-v2v ended");
+	t0 = mono_ms();
+	kill(h.priv, SIGTERM);
+	rc = priv_status(&h);
+	CHECK(rc == 2 && mono_ms() - t0 < 15000, "silent monitor: priv ends "
+	    "the run after SIGTERM without DONE, exit 2 (got %d, %lld ms)", rc,
+	    mono_ms() - t0);
+	CHECK(!secret_left(&h), "silent monitor: the secrets are removed");
+	CHECK(state_says(&h, "\"failed\":true,\"finished\":true"),
+	    "silent monitor: the final state is written");
+	CHECK(!alive(h.mon), "silent monitor: its process is stopped");
+	finish(&h);
+}
+
 int
 main(void)
 {
@@ -583,5 +641,6 @@ main(void)
 	rate();
 	deaf();
 	undying();
+	silent();
 	return report();
 }

@@ -241,6 +241,8 @@ want_violation(void)
 {
 	if (M.running)
 		tr(want, "kill(%d,%d) finish ", FZ_PID, SIGKILL);
+	/* The monitor must not outlive priv. */
+	tr(want, "killmon(%d) ", FZ_MONITOR_PID);
 	want_final("broke");
 	tr(want, "fatalx ");
 }
@@ -499,6 +501,12 @@ void
 child_stop_wait_for(pid_t pid, int secs)
 {
 	effect("reap(%d,%d) ", (int)pid, secs);
+}
+
+void
+child_kill_wait(pid_t pid)
+{
+	effect("killmon(%d) ", (int)pid);
 }
 
 int
