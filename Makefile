@@ -2,8 +2,10 @@
 # virt-v2v-wrapper: one GNU Makefile for the program, its tests and its demo.
 
 PROG		= virt-v2v-wrapper
-PREFIX		?= /usr/local
-SBINDIR		?= $(PREFIX)/sbin
+# The layout of a distribution package: /usr/bin, as callers such as
+# ManageIQ run it (sudo /usr/bin/virt-v2v-wrapper).
+PREFIX		?= /usr
+BINDIR		?= $(PREFIX)/bin
 MANDIR		?= $(PREFIX)/share/man
 DESTDIR		?=
 
@@ -96,9 +98,11 @@ bench: check-deps
 	@$(MAKE) --no-print-directory all $(REGRESS_PROGS)
 	@bash regress/bench/bench.sh
 
+# The .py name is the earlier wrapper's, which older engines still run.
 install: $(PROG)
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8
-	install -m 0755 $(PROG) $(DESTDIR)$(SBINDIR)/$(PROG)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(PROG) $(DESTDIR)$(BINDIR)/$(PROG)
+	ln -sf $(PROG) $(DESTDIR)$(BINDIR)/$(PROG).py
 	install -m 0644 man/$(PROG).8 $(DESTDIR)$(MANDIR)/man8/$(PROG).8
 
 clean:

@@ -12,6 +12,10 @@ if ! is_root; then
 	skip "memory of the wrapper's processes: needs root (/proc/PID/mem)"
 	exit 0
 fi
+if [ "${SANITIZE:-}" = 1 ]; then
+	skip "memory of the wrapper's processes: ASan's shadow memory is terabytes (the plain build is searched)"
+	exit 0
+fi
 ensure_vdsm
 new_env
 MEMSCAN=$TOP/regress/tools/memscan
@@ -34,7 +38,7 @@ scan_run() {
 	for p in $pids; do
 		"$MEMSCAN" "$p" "$T/tokens.$name" >"$T/scan.$name.$p"
 		eq "$name: no secret in the memory of $(tr '\0' ' ' </proc/$p/cmdline | cut -c1-40) (pid $p)" \
-		    "$(cat "$T/scan.$name.$p")" ""
+		    "$(grep "^found" "$T/scan.$name.$p")" ""
 	done
 	touch "$T/go.$name"
 	wait

@@ -105,6 +105,12 @@ main(int argc, char *argv[])
 		if (strstr(what, "[vvar]") != NULL ||
 		    strstr(what, "[vsyscall]") != NULL)
 			continue;
+		/* Nothing of ours is that big; a sanitizer's shadow is. */
+		if (hi - lo > (1UL << 32)) {
+			printf("skipped %lx-%lx (%lu MiB) %s\n", lo, hi,
+			    (hi - lo) >> 20, what);
+			continue;
+		}
 		hits += scan(mem, lo, hi, what[0] ? what : "[anon]");
 	}
 	fclose(maps);
