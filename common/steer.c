@@ -51,6 +51,28 @@ steer_cg2_root(char *buf, size_t len)
 	return rv;
 }
 
+/*
+ * Is a file system of this type ("cgroup" for v1, "cgroup2") mounted?
+ * When /proc cannot tell, yes: the careful answer for both callers.
+ */
+int
+steer_mounted(const char *fstype)
+{
+	char	 want[32], *line = NULL;
+	size_t	 len = 0;
+	FILE	*f;
+	int	 found = 0;
+
+	snprintf(want, sizeof(want), " - %s ", fstype);
+	if ((f = fopen("/proc/self/mountinfo", "re")) == NULL)
+		return 1;
+	while (!found && getline(&line, &len, f) != -1)
+		found = strstr(line, want) != NULL;
+	free(line);
+	fclose(f);
+	return found;
+}
+
 /* ROOT/v2v-conversion, or -1 (none for a root of ""). */
 int
 steer_parent(const char *root)
@@ -77,12 +99,16 @@ steer_remove(int parentfd, int cgfd, const char *tag)
 	close(parentfd);
 }
 
-/* A dead run's cgroup: gone with it, and its program with it. */
+/* A dead run's cgroup, or its unit's pinned program: gone with it. */
 void
 steer_reap(const char *root, const char *tag)
 {
+	char	pin[256];
 	int	parentfd;
 
+	if (snprintf(pin, sizeof(pin), "%s/%s/%s", STEER_BPFFS, STEER_PIN_DIR,
+	    tag) < (int)sizeof(pin) && unlink(pin) == 0)
+		log_info("cleanup: pinned program %s", tag);
 	if ((parentfd = steer_parent(root)) == -1)
 		return;
 	if (unlinkat(parentfd, tag, AT_REMOVEDIR) == 0)

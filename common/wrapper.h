@@ -132,7 +132,7 @@ enum limit_why {
 	LIMIT_WHY_NOTJOINED,	/* virt-v2v is not in the run's cgroup */
 	LIMIT_WHY_HYBRID,	/* cgroup2 mounted too, kernel before 5.15 */
 	LIMIT_WHY_NOBPF,	/* cgroup v2: the BPF program or its cgroup */
-	LIMIT_WHY_UNIT2,	/* cgroup v2: a unit, not a direct child */
+	LIMIT_WHY_UNIT2,	/* cgroup v2: a unit, systemd cannot take it */
 	LIMIT_WHY_MAX
 };
 

@@ -267,8 +267,8 @@ static const char *const limit_why[LIMIT_WHY_MAX] = {
 	    "matching for the whole host",
 	[LIMIT_WHY_NOBPF] = ": on cgroup v2 the wrapper's BPF program could "
 	    "not be loaded or attached (the wrapper log says why)",
-	[LIMIT_WHY_UNIT2] = ": on cgroup v2 only a run without a systemd unit "
-	    "is steered in this version",
+	[LIMIT_WHY_UNIT2] = ": on cgroup v2 a unit needs systemd 243 or later "
+	    "and the BPF file system at /sys/fs/bpf",
 };
 
 /* The state keeps normalised strings: "50%", "1048576", "unlimited". */
@@ -501,6 +501,18 @@ maybe_write(struct monitor *m)
 		monitor_write(m);
 }
 
+static void
+take_term(void)
+{
+	struct timespec	zero = { 0, 0 };
+	sigset_t	set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	if (sigtimedwait(&set, NULL, &zero) == SIGTERM)
+		got_term = SIGTERM;
+}
+
 /* Until priv says how the run ended, or is gone. */
 static void
 monitor_loop(struct monitor *m, const sigset_t *waitmask)
@@ -526,6 +538,9 @@ monitor_loop(struct monitor *m, const sigset_t *waitmask)
 		ts.tv_nsec = (ms % 1000) * 1000000;
 		if (ppoll(pfd, 2, &ts, waitmask) == -1 && errno != EINTR)
 			fatal("ppoll");
+		/* A ppoll() with ready descriptors lets no signal in (Linux
+		 * 5.3): a log that never stops must not hide SIGTERM. */
+		take_term();
 		if (got_term) {
 			got_term = 0;
 			if (!m->stop_sent && imsg_compose(&m->ibuf,

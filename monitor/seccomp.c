@@ -153,6 +153,7 @@ static const long allowed[] = {
 	__NR_brk, __NR_mmap, __NR_munmap, __NR_mremap, __NR_madvise,
 	__NR_mprotect, __NR_futex, __NR_sched_yield,
 	__NR_rt_sigaction, __NR_rt_sigprocmask, __NR_rt_sigreturn,
+	__NR_rt_sigtimedwait,
 	__NR_restart_syscall, __NR_sendmsg, __NR_recvmsg,
 	__NR_exit, __NR_exit_group,
 };

@@ -208,6 +208,9 @@ unit_argv_build(struct run *r)
 		add(&u, "--property=BindsTo=%s", r->scope);
 		add(&u, "--property=After=%s", r->scope);
 	}
+	/* cgroup v2 steering: systemd attaches our pinned program */
+	if (r->steerpin[0] != '\0')
+		add(&u, "--property=IPEgressFilterPath=%s", r->steerpin);
 	add(&u, "--uid=%u", r->conv_uid);
 	add(&u, "--gid=%u", r->conv_gid);
 	add(&u, "--");

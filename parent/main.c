@@ -45,7 +45,7 @@ init_run(struct run *r)
 	r->pc.lockfd = r->v2vlogfd = r->v2vlogrfd = r->mrlogrfd = -1;
 	r->logfd = -1;
 	r->pc.netparentfd = r->pc.netcgfd = -1;
-	r->pc.steerparentfd = r->pc.steercgfd = -1;
+	r->pc.steerparentfd = r->pc.steercgfd = r->pc.steerpinfd = -1;
 	r->steer.mapfd = r->steer.progfd = -1;
 	r->pc.agent_pid = r->pc.v2v_pid = -1;
 	r->pc.gofd = r->pc.execfd = r->pc.readyfd = r->pc.sock = -1;

@@ -25,6 +25,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/netcg.h"
+#include "common/steer.h"
 #include "common/wrapper.h"
 #include "parent/parent.h"
 
@@ -69,23 +70,6 @@ netcg_hybrid_unsafe(const char *release, int has_cgroup2)
 	return maj < 5 || (maj == 5 && min < 15);
 }
 
-static int
-netcg_has_cgroup2(void)
-{
-	FILE	*f;
-	char	*line = NULL;
-	size_t	 len = 0;
-	int	 found = 0;
-
-	if ((f = fopen("/proc/self/mountinfo", "re")) == NULL)
-		return 1;	/* cannot tell: assume the worst */
-	while (!found && getline(&line, &len, f) != -1)
-		found = strstr(line, " - cgroup2 ") != NULL;
-	free(line);
-	fclose(f);
-	return found;
-}
-
 /*
  * Make the run's cgroup, when network throttling can work at all: root,
  * daemonized (the spec: no throttling in the foreground), net_cls
@@ -102,7 +86,7 @@ netcg_prepare(const struct conf *cf, struct run *r)
 	if (r->pc.netwhy != 0 || (rootfd = netcg_root(r, &r->pc.netwhy)) == -1)
 		return;
 	if (uname(&u) == -1 ||
-	    netcg_hybrid_unsafe(u.release, netcg_has_cgroup2())) {
+	    netcg_hybrid_unsafe(u.release, steer_mounted("cgroup2"))) {
 		r->pc.netwhy = LIMIT_WHY_HYBRID;
 		close(rootfd);
 		return;

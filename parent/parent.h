@@ -93,6 +93,7 @@ struct run {
 	char		 scope[128];	/* ours, the unit BindsTo= it */
 	char		 netcgpath[PATH_MAX];	/* as /proc/PID/cgroup says */
 	int		 steerwhy;	/* why cgroup v2 steering was not used */
+	char		 steerpin[PATH_MAX];	/* a unit's pinned program, or "" */
 };
 
 /* env.c */

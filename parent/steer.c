@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * cgroup v2 steering, prepared by the parent while it is full root
- * (issue: priv makes no bpf() call and keeps only CAP_NET_ADMIN and
- * CAP_KILL).  A one-entry BPF_F_MMAPABLE array map, a six-instruction
- * cgroup_skb egress program that copies its value into skb->priority,
- * the value mapped into our memory (priv, which this process becomes,
- * writes a class id there; mmap needs no capability), and for a direct
- * child the run's cgroup CG2/v2v-conversion/TAG with the program
- * attached BPF_F_ALLOW_MULTI, which the child joins before its exec.
- * Everything it starts (nbdkit, qemu, ssh) is in that cgroup or below
- * it, where the program applies too.
+ * cgroup v2 steering, prepared by the parent while it is full root (priv
+ * makes no bpf() call and keeps only CAP_NET_ADMIN and CAP_KILL): a
+ * one-entry BPF_F_MMAPABLE array map, a six-instruction cgroup_skb
+ * egress program that copies its value into skb->priority, and the value
+ * mapped into our memory (priv, which this process becomes, writes a
+ * class id there; mmap needs no capability).  The program goes on:
+ *   - for a direct child, the run's cgroup CG2/v2v-conversion/TAG, with
+ *     BPF_F_ALLOW_MULTI; the child joins it before its exec;
+ *   - for a unit, systemd's cgroup of the unit: the program is pinned
+ *     and the unit names it in IPEgressFilterPath=, so that systemd
+ *     attaches it beside its own programs (systemd 243 and later).
+ * Everything virt-v2v starts (nbdkit, qemu, ssh) is in that cgroup or
+ * below it, where the program applies too.
  *
  * Used when all of it works here (probed, not guessed from a version);
  * otherwise the net_cls v1 cgroup of parent/netcg.c, as before.
@@ -19,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <sys/vfs.h>
 
 #include <errno.h>
@@ -28,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -37,6 +42,8 @@
 #include "common/steer.h"
 #include "common/wrapper.h"
 #include "parent/parent.h"
+
+#define SYSTEMD_FILTER_MIN	243	/* IPEgressFilterPath= */
 
 static int	steer_start(struct run *, int);
 
@@ -192,9 +199,9 @@ steer_cgroup(struct run *r, int rootfd)
 
 /*
  * cgroup v2 steering for this run, if it works here: root, daemonized
- * (no throttling in the foreground), a direct child (a unit's cgroup is
- * systemd's), a cgroup2 hierarchy, and before Linux 5.15 no net_cls in
- * use beside it.  1 when ready, 0 when the net_cls way is to be tried.
+ * (no throttling in the foreground), a cgroup2 hierarchy, Linux 5.15 or
+ * later, and for a unit a systemd that takes IPEgressFilterPath=.  1 when
+ * ready, 0 when the net_cls way is to be tried.
  */
 int
 steer_prepare(const struct conf *cf, struct run *r)
@@ -216,18 +223,87 @@ steer_prepare(const struct conf *cf, struct run *r)
 	return rv;
 }
 
+/*
+ * systemd's version, from "systemctl --version" ("systemd 252 (...)"),
+ * or 0.  IPEgressFilterPath= needs 243: EL8 has 239.
+ */
+static int
+systemd_version(const struct run *r)
+{
+	static char	 ver[] = "--version", path[] = SAFE_PATH;
+	char		*argv[] = { NULL, ver, NULL }, *envp[] = { path, NULL };
+	char		 out[512], err[256];
+	int		 status, v = 0;
+
+	argv[0] = (char *)(uintptr_t)r->env.systemctl;
+	status = run_capture(NULL, argv, envp, 10000, out, sizeof(out), err,
+	    sizeof(err));
+	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    sscanf(out, "systemd %d", &v) != 1)
+		return 0;
+	return v;
+}
+
+/*
+ * A unit: systemd attaches what the unit names in IPEgressFilterPath=,
+ * with BPF_F_ALLOW_MULTI beside its own IP accounting programs.  The
+ * program is pinned at /sys/fs/bpf/virt-v2v-wrapper/TAG (a directory of
+ * root's, 0700); priv unlinks it at the end.  0, or -1.
+ */
+static int
+steer_pin(struct run *r)
+{
+	union bpf_attr	a;
+	struct statfs	sfs;
+	struct stat	sb;
+	int		bpffs, dirfd;
+
+	if ((bpffs = open(STEER_BPFFS, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
+		return -1;
+	if (fstatfs(bpffs, &sfs) == -1 || sfs.f_type != BPF_FS_MAGIC ||
+	    (mkdirat(bpffs, STEER_PIN_DIR, 0700) == -1 && errno != EEXIST) ||
+	    (dirfd = openat(bpffs, STEER_PIN_DIR, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		close(bpffs);
+		return -1;
+	}
+	close(bpffs);
+	if (fstat(dirfd, &sb) == -1 || sb.st_uid != 0 ||
+	    (sb.st_mode & 077) != 0 || snprintf(r->steerpin,
+	    sizeof(r->steerpin), "%s/%s/%s", STEER_BPFFS, STEER_PIN_DIR,
+	    r->pc.tag) >= (int)sizeof(r->steerpin)) {
+		close(dirfd);
+		return -1;
+	}
+	memset(&a, 0, sizeof(a));
+	a.pathname = (uintptr_t)r->steerpin;
+	a.bpf_fd = r->steer.progfd;
+	if (sys_bpf(BPF_OBJ_PIN, &a) == -1) {
+		close(dirfd);
+		r->steerpin[0] = '\0';
+		return -1;
+	}
+	r->pc.steerpinfd = dirfd;
+	return 0;
+}
+
 /* On a cgroup2 hierarchy (rootfd): the program, then the cgroup. */
 static int
 steer_start(struct run *r, int rootfd)
 {
 	struct utsname	u;
 
-	if (r->use_unit) {
+	if (r->use_unit && systemd_version(r) < SYSTEMD_FILTER_MIN) {
 		r->steerwhy = LIMIT_WHY_UNIT2;
 		return 0;
 	}
-	if (uname(&u) == -1 || netcg_hybrid_unsafe(u.release, 1)) {
-		log_info("cgroup2 steering: the kernel is older than 5.15");
+	/* Only a hybrid host (v1 mounted too) cares: RHEL 9's 5.14 with
+	 * cgroup v2 alone is fine. */
+	if (uname(&u) == -1 ||
+	    netcg_hybrid_unsafe(u.release, steer_mounted("cgroup"))) {
+		log_info("cgroup2 steering: a hybrid host on a kernel older "
+		    "than 5.15");
 		return 0;
 	}
 	r->steerwhy = LIMIT_WHY_NOBPF;
@@ -236,8 +312,11 @@ steer_start(struct run *r, int rootfd)
 		    strerror(errno));
 		return 0;
 	}
-	if (steer_cgroup(r, rootfd) == -1) {
-		log_warn("cgroup2 steering: the run's cgroup");
+	if (r->use_unit ? steer_pin(r) == -1 : steer_cgroup(r, rootfd) == -1) {
+		log_info("cgroup2 steering: %s: %s", r->use_unit ?
+		    "pinning the program" : "the run's cgroup", strerror(errno));
+		if (r->use_unit)
+			r->steerwhy = LIMIT_WHY_UNIT2;
 		steer_unload(&r->steer);
 		return 0;
 	}
@@ -248,8 +327,11 @@ steer_start(struct run *r, int rootfd)
 	close(r->steer.progfd);
 	close(r->steer.mapfd);
 	r->steer.progfd = r->steer.mapfd = -1;
-	log_info("network limits through cgroup2 %s/%s/%s",
-	    r->env.cgroup2_root, NETCG_DIR, r->pc.tag);
+	if (r->use_unit)
+		log_info("network limits through %s in the unit", r->steerpin);
+	else
+		log_info("network limits through cgroup2 %s/%s/%s",
+		    r->env.cgroup2_root, NETCG_DIR, r->pc.tag);
 	return 1;
 }
 
@@ -264,6 +346,11 @@ steer_undo(struct run *r)
 		close(r->pc.steerparentfd);
 	}
 	r->pc.steercgfd = r->pc.steerparentfd = -1;
+	if (r->pc.steerpinfd != -1) {
+		unlinkat(r->pc.steerpinfd, r->pc.tag, 0);
+		close(r->pc.steerpinfd);
+		r->pc.steerpinfd = -1;
+	}
 	r->pc.steer = NULL;
 	steer_unload(&r->steer);
 }

@@ -132,7 +132,9 @@ net_limit(struct priv *p, long long bytes, int *why)
 {
 	uint64_t	rate = bytes == 0 ? TC_UNLIMITED : (uint64_t)bytes;
 
-	if (p->netwhy != 0 || net_cgfd(p->conf) == -1) {
+	/* A unit on cgroup v2 has systemd's cgroup, not one of ours. */
+	if (p->netwhy != 0 || (net_cgfd(p->conf) == -1 &&
+	    p->conf->steer == NULL)) {
 		*why = p->netwhy != 0 ? p->netwhy : LIMIT_WHY_CGROUP;
 		return LIMIT_UNAVAILABLE;
 	}
@@ -142,7 +144,7 @@ net_limit(struct priv *p, long long bytes, int *why)
 	/* Nothing to lift: the host stays untouched. */
 	if (bytes == 0)
 		return LIMIT_APPLIED;
-	if (!net_joined(p->conf, p->v2v_pid)) {
+	if (net_cgfd(p->conf) != -1 && !net_joined(p->conf, p->v2v_pid)) {
 		*why = LIMIT_WHY_NOTJOINED;
 		return LIMIT_UNAVAILABLE;
 	}
@@ -170,4 +172,9 @@ net_release(struct priv *p)
 	tc_close(&p->tc);
 	netcg_remove(c->netparentfd, c->netcgfd, c->tag);
 	steer_remove(c->steerparentfd, c->steercgfd, c->tag);
+	if (c->steerpinfd != -1) {
+		if (unlinkat(c->steerpinfd, c->tag, 0) == -1)
+			log_warn("removing the pinned program %s", c->tag);
+		close(c->steerpinfd);
+	}
 }

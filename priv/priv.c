@@ -67,6 +67,28 @@ priv_exit(int code)
 	exit(code);
 }
 
+/*
+ * Signals that wait, blocked: ppoll() lets them in only when it is
+ * interrupted, and since Linux 5.3 one that returns ready descriptors
+ * restores the mask without delivering them.  A monitor that keeps the
+ * socket readable would hide SIGCHLD and SIGTERM for ever; take them
+ * here, each pass.
+ */
+static void
+priv_take_signals(void)
+{
+	struct timespec	zero = { 0, 0 };
+	sigset_t	set;
+	int		sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	while ((sig = sigtimedwait(&set, NULL, &zero)) > 0)
+		sighdlr(sig);
+}
+
 static void
 priv_reap(struct priv *p)
 {
@@ -188,6 +210,7 @@ static void
 priv_loop(struct priv *p, const sigset_t *waitmask)
 {
 	for (;;) {
+		priv_take_signals();
 		if (got_chld) {
 			got_chld = 0;
 			priv_reap(p);

@@ -57,6 +57,7 @@ struct privconf {
 	volatile uint32_t *steer;	/* the mapped value, or NULL */
 	int		  steerparentfd; /* CG2/v2v-conversion, or -1 */
 	int		  steercgfd;	/* its TAG, the run's cgroup, or -1 */
+	int		  steerpinfd;	/* a unit's pin directory, or -1 */
 };
 
 __attribute__((noreturn))

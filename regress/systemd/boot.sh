@@ -32,7 +32,10 @@
 # CMD sees V2VW_SD=1, V2VW_SD_MACHINE and V2VW_SD_LEADER (host pid of the
 # container's PID 1).
 #
-# Knobs: V2VW_SD_CACHE (default /var/cache/v2vw-systemd), V2VW_SD_MIRROR,
+# Knobs: V2VW_SD_UNIFIED=1 boots the container's systemd on cgroup v2
+# (the unified hierarchy), lets it call bpf() and binds the host's BPF
+# file system at /sys/fs/bpf (mounted first if it is not: it stays);
+# V2VW_SD_CACHE (default /var/cache/v2vw-systemd), V2VW_SD_MIRROR,
 # V2VW_SD_BOOT_TIMEOUT (60 s), V2VW_SD_HALT_TIMEOUT (5 s), V2VW_SD_QUIET=1
 # (no progress lines), V2VW_SD_LOG=FILE (keep the container console log).
 # Needs root on Debian 12; installs systemd-container and debootstrap.
@@ -449,6 +452,19 @@ for b in "${binds[@]}"; do
 	BIND_ARGS+=("--bind=$b")
 done
 
+# cgroup v2 inside: nspawn's own filter refuses bpf() to the container
+# unless allowed, and the container has no BPF file system of its own.
+NSPAWN_ENV=() NSPAWN_EXTRA=()
+if [ "${V2VW_SD_UNIFIED:-0}" = 1 ]; then
+	if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
+		mkdir -p /sys/fs/bpf 2>/dev/null
+		mount -t bpf bpf /sys/fs/bpf || fail "cannot mount bpffs at /sys/fs/bpf"
+		note "mounted the BPF file system at /sys/fs/bpf"
+	fi
+	NSPAWN_ENV=(SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1)
+	NSPAWN_EXTRA=(--system-call-filter=bpf --bind=/sys/fs/bpf)
+fi
+
 # The watchdog: should we be SIGKILLed (no trap runs), it sees its pipe
 # close and halts the container, then removes what we made.  Only we hold
 # the write end (fd 7); "done" tells it that our own teardown runs.
@@ -464,11 +480,12 @@ T_BOOT=$(now_ms)
 	for d in "${CG_OURS[@]}"; do
 		echo "$BASHPID" >"$d/cgroup.procs" || exit 125
 	done
-	exec systemd-nspawn --quiet --boot --directory="$ROOTFS" \
+	exec env "${NSPAWN_ENV[@]}" systemd-nspawn --quiet --boot \
+	    --directory="$ROOTFS" \
 	    --machine="$MACHINE" --register=no --keep-unit \
 	    --console=passive --private-network --volatile=overlay \
 	    --resolv-conf=off --timezone=off --link-journal=no \
-	    --bind-ro=/usr "${BIND_ARGS[@]}"
+	    --bind-ro=/usr "${BIND_ARGS[@]}" "${NSPAWN_EXTRA[@]}"
 ) </dev/null >"$WORK/console.log" 2>&1 7>&- 9>&- &
 NSPAWN_PID=$!
 tell "pid $NSPAWN_PID"

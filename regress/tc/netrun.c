@@ -50,7 +50,7 @@ main(int argc, char *argv[])
 
 	log_init(1, 0);
 	pc.sock = pc.netparentfd = pc.netcgfd = -1;
-	pc.steerparentfd = pc.steercgfd = -1;
+	pc.steerparentfd = pc.steercgfd = pc.steerpinfd = -1;
 	priv_init(&p, &pc);
 	p.v2v_pid = getpid();
 	while ((ch = getopt(argc, argv, "nl:c:")) != -1)
