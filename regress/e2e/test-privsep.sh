@@ -72,8 +72,8 @@ check_fds() {
 	pids=$(log_pids "$WLOG")
 	priv=${pids% *} mon=${pids#* }
 	local want="T/log/RUN-wrapper.log T/run T/run/RUN T/run/RUN.private T/run/RUN.private/lock T/run/RUN.private/secrets socket "
-	# A daemonized run as root on cgroup v2: its cgroup and the parent.
-	[ "$mode" = daemon ] && [ -n "$CG2" ] &&
+	# A daemonized run steered on cgroup v2: its cgroup and the parent.
+	grep -q "network limits: cgroup v2" "$WLOG" &&
 	    want="CG2/v2v-conversion CG2/v2v-conversion/TAG $want"
 	eq "$mode: priv holds only what it needs" "$(fds_of "$priv")" "$want"
 	eq "$mode: the monitor holds only what it needs" "$(fds_of "$mon")" \
