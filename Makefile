@@ -38,7 +38,7 @@ LIB_OBJS	= $(filter-out parent/main.o,$(PROG_OBJS))
 REGRESS_SRCS	= $(wildcard regress/*/*.c)
 REGRESS_PROGS	= $(REGRESS_SRCS:.c=)
 
-.PHONY: all check check-real demo bench fuzz fuzz-ci install clean deps check-deps
+.PHONY: all check check-real demo bench fuzz fuzz-ci install clean deps check-deps deb
 all: $(PROG)
 
 $(PROG): $(PROG_OBJS)
@@ -52,7 +52,7 @@ $(PROG): $(PROG_OBJS)
 FORCE:
 
 %.o: %.c $(wildcard common/*.h parent/*.h priv/*.h monitor/*.h) .flags
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -I. -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -I. -c -o $@ $<
 
 regress/%: regress/%.c $(LIB_OBJS) .flags
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -I. $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(PKG_LIBS)
@@ -104,6 +104,18 @@ install: $(PROG)
 	install -m 0755 $(PROG) $(DESTDIR)$(BINDIR)/$(PROG)
 	ln -sf $(PROG) $(DESTDIR)$(BINDIR)/$(PROG).py
 	install -m 0644 man/$(PROG).8 $(DESTDIR)$(MANDIR)/man8/$(PROG).8
+	ln -sf $(PROG).8 $(DESTDIR)$(MANDIR)/man8/$(PROG).py.8
+
+# The Debian package, built by dpkg-buildpackage from debian/; the .deb
+# (and its .buildinfo and .changes) end in the project root, not in "..".
+deb:
+	@sh regress/deps.sh deb
+	dpkg-buildpackage -b -us -uc
+	v=$$(dpkg-parsechangelog -S Version); a=$$(dpkg-architecture -qDEB_HOST_ARCH); \
+	    for f in $(PROG)_$${v}_$$a.deb $(PROG)-dbgsym_$${v}_$$a.deb \
+	    $(PROG)_$${v}_$$a.buildinfo $(PROG)_$${v}_$$a.changes; do \
+	    if [ -e ../$$f ]; then mv ../$$f . || exit 1; fi; done; \
+	    test -e $(PROG)_$${v}_$$a.deb
 
 clean:
 	rm -f $(PROG) $(PROG_OBJS) $(REGRESS_PROGS) .flags

@@ -1,13 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
-# Install what building (deps.sh build) or testing (deps.sh check) needs.
+# Install what building (deps.sh build), testing (deps.sh check) or the
+# Debian package (deps.sh deb) needs.
 # As root with apt-get (Debian) or dnf (Fedora/RHEL) it installs what is
 # missing; otherwise it names the packages and fails.
 set -u
 what=${1:-build}
 
 deb_build="gcc make pkg-config libjansson-dev libnl-3-dev libnl-route-3-dev libcap-ng-dev libbsd-dev"
-deb_check="$deb_build mandoc jq iproute2 util-linux procps passwd openssh-client valgrind acl"
+deb_pkg="dpkg-dev debhelper fakeroot lintian"
+deb_check="$deb_build mandoc jq iproute2 util-linux procps passwd openssh-client valgrind acl $deb_pkg"
 rpm_build="gcc make pkgconf-pkg-config jansson-devel libnl3-devel libcap-ng-devel libbsd-devel"
 rpm_check="$rpm_build mandoc jq iproute util-linux procps-ng shadow-utils openssh-clients valgrind acl"
 
@@ -23,6 +25,12 @@ have_all() {
 			command -v $c >/dev/null 2>&1 || return 1
 		done
 	fi
+	# The package tools only where dpkg is the package manager.
+	if [ "$what" != build ] && command -v dpkg >/dev/null 2>&1; then
+		for c in dpkg-buildpackage dh fakeroot lintian; do
+			command -v $c >/dev/null 2>&1 || return 1
+		done
+	fi
 	return 0
 }
 
@@ -30,6 +38,7 @@ have_all && exit 0
 
 if command -v apt-get >/dev/null 2>&1; then
 	pkgs=$deb_build; [ "$what" = check ] && pkgs=$deb_check
+	[ "$what" = deb ] && pkgs="$deb_build $deb_pkg"
 	if [ "$(id -u)" -eq 0 ]; then
 		echo "installing: $pkgs"
 		export DEBIAN_FRONTEND=noninteractive

@@ -17,7 +17,7 @@ eq "the manual in section 8, mode 0644" "$(stat -c %a "$D/usr/share/man/man8/vir
 make -s install DESTDIR="$D/p" PREFIX=/opt/v2vw >/dev/null 2>&1
 check "PREFIX is honoured" test -x "$D/p/opt/v2vw/bin/virt-v2v-wrapper"
 eq "nothing else is installed" "$(cd "$D" && find usr -type f -o -type l | sort | tr '\n' ' ')" \
-    "usr/bin/virt-v2v-wrapper usr/bin/virt-v2v-wrapper.py usr/share/man/man8/virt-v2v-wrapper.8 "
+    "usr/bin/virt-v2v-wrapper usr/bin/virt-v2v-wrapper.py usr/share/man/man8/virt-v2v-wrapper.8 usr/share/man/man8/virt-v2v-wrapper.py.8 "
 
 # glibc 2.28 (EL8).  A build on a newer glibc binds a few symbols to its
 # own versions whatever the source does (crt1's __libc_start_main; the
