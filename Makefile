@@ -9,6 +9,8 @@ BINDIR		?= $(PREFIX)/bin
 MANDIR		?= $(PREFIX)/share/man
 DESTDIR		?=
 
+VERSION		:= $(shell sed -n 's/^\#define WRAPPER_VERSION[^"]*"\([^"]*\)".*/\1/p' common/wrapper.h)
+
 PKGS		= jansson libnl-3.0 libnl-route-3.0 libcap-ng libbsd-overlay
 CC		?= cc
 
@@ -38,7 +40,7 @@ LIB_OBJS	= $(filter-out parent/main.o,$(PROG_OBJS))
 REGRESS_SRCS	= $(wildcard regress/*/*.c)
 REGRESS_PROGS	= $(REGRESS_SRCS:.c=)
 
-.PHONY: all check check-real demo bench fuzz fuzz-ci install clean deps check-deps deb
+.PHONY: all check check-real demo bench fuzz fuzz-ci install clean deps check-deps deb dist srpm rpm
 all: $(PROG)
 
 $(PROG): $(PROG_OBJS)
@@ -116,6 +118,28 @@ deb:
 	    $(PROG)_$${v}_$$a.buildinfo $(PROG)_$${v}_$$a.changes; do \
 	    if [ -e ../$$f ]; then mv ../$$f . || exit 1; fi; done; \
 	    test -e $(PROG)_$${v}_$$a.deb
+
+# The source tarball that the spec names: the checkout's files.
+dist:
+	git ls-files -co --exclude-standard | \
+	    tar -czf $(PROG)-$(VERSION).tar.gz --transform 's,^,$(PROG)-$(VERSION)/,' -T -
+
+# The RPM (virt-v2v-wrapper.spec) for EL8/EL9, built with rpmbuild in
+# .tmp/rpm; the .src.rpm and the binary RPM end in the project root.  On
+# a Debian machine the rpm database is empty, so the BuildRequires cannot
+# be checked there (--nodeps): that RPM proves the spec, it is not for EL.
+RPMDIR		= $(CURDIR)/.tmp/rpm
+RPMBUILD	= rpmbuild --define '_topdir $(RPMDIR)' \
+		  $(if $(wildcard /var/lib/dpkg/status),--nodeps)
+srpm: dist
+	rm -rf $(RPMDIR) && mkdir -p $(RPMDIR)/SOURCES
+	mv $(PROG)-$(VERSION).tar.gz $(RPMDIR)/SOURCES/
+	$(RPMBUILD) -bs $(PROG).spec
+	mv $(RPMDIR)/SRPMS/$(PROG)-$(VERSION)-*.src.rpm .
+rpm: srpm
+	$(RPMBUILD) --rebuild $(PROG)-$(VERSION)-*.src.rpm
+	mv $(RPMDIR)/RPMS/*/$(PROG)-*.rpm .
+	rm -rf $(RPMDIR)
 
 clean:
 	rm -f $(PROG) $(PROG_OBJS) $(REGRESS_PROGS) .flags

@@ -8,7 +8,7 @@ set -u
 what=${1:-build}
 
 deb_build="gcc make pkg-config libjansson-dev libnl-3-dev libnl-route-3-dev libcap-ng-dev libbsd-dev"
-deb_pkg="dpkg-dev debhelper fakeroot lintian"
+deb_pkg="dpkg-dev debhelper fakeroot lintian rpm rpmlint git"
 deb_check="$deb_build mandoc jq iproute2 util-linux procps passwd openssh-client valgrind acl $deb_pkg"
 rpm_build="gcc make pkgconf-pkg-config jansson-devel libnl3-devel libcap-ng-devel libbsd-devel"
 rpm_check="$rpm_build mandoc jq iproute util-linux procps-ng shadow-utils openssh-clients valgrind acl"
@@ -25,9 +25,10 @@ have_all() {
 			command -v $c >/dev/null 2>&1 || return 1
 		done
 	fi
-	# The package tools only where dpkg is the package manager.
+	# The package tools (both packages are built and compared on Debian)
+	# only where dpkg is the package manager.
 	if [ "$what" != build ] && command -v dpkg >/dev/null 2>&1; then
-		for c in dpkg-buildpackage dh fakeroot lintian; do
+		for c in dpkg-buildpackage dh fakeroot lintian rpmbuild rpmlint git; do
 			command -v $c >/dev/null 2>&1 || return 1
 		done
 	fi
