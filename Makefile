@@ -7,6 +7,9 @@ PROG		= virt-v2v-wrapper
 PREFIX		?= /usr
 BINDIR		?= $(PREFIX)/bin
 MANDIR		?= $(PREFIX)/share/man
+# The site settings stay in /etc whatever the PREFIX, where the program
+# looks for them.
+SYSCONFDIR	?= /etc
 DESTDIR		?=
 
 VERSION		:= $(shell sed -n 's/^\#define WRAPPER_VERSION[^"]*"\([^"]*\)".*/\1/p' common/wrapper.h)
@@ -102,7 +105,8 @@ bench: check-deps
 
 # The .py name is the earlier wrapper's, which older engines still run.
 install: $(PROG)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)
+	install -m 0644 $(PROG).conf $(DESTDIR)$(SYSCONFDIR)/$(PROG).conf
 	install -m 0755 $(PROG) $(DESTDIR)$(BINDIR)/$(PROG)
 	ln -sf $(PROG) $(DESTDIR)$(BINDIR)/$(PROG).py
 	install -m 0644 man/$(PROG).8 $(DESTDIR)$(MANDIR)/man8/$(PROG).8

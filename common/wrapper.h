@@ -26,6 +26,8 @@
 
 #define DEFAULT_USER		"vdsm"
 #define DEFAULT_GROUP		"kvm"
+/* Site settings: the conversion user and group, the log directory. */
+#define DEFAULT_SITE_CONF	"/etc/virt-v2v-wrapper.conf"
 
 #define RUN_PREFIX		"v2v-import-"
 /* systemd's names for a run's units: printf formats of the run's tag */

@@ -62,6 +62,8 @@ env_get(const char *name, const char *def, int path, const char **out,
 int
 env_load(struct env *e, char *err, size_t errlen)
 {
+	const char	*conf;
+
 	if (env_get("V2V_WRAPPER_VIRT_V2V", DEFAULT_VIRT_V2V, 1,
 	    &e->virt_v2v, err, errlen) == -1 ||
 	    env_get("V2V_WRAPPER_ISO_ROOT", DEFAULT_ISO_ROOT, 1,
@@ -80,13 +82,21 @@ env_load(struct env *e, char *err, size_t errlen)
 	    &e->cgroup_root, err, errlen) == -1 ||
 	    env_get("V2V_WRAPPER_CGROUP2_ROOT", "", 1,
 	    &e->cgroup2_root, err, errlen) == -1 ||
-	    env_get("V2V_WRAPPER_LOG_DIR", DEFAULT_LOG_DIR, 1,
-	    &e->log_dir, err, errlen) == -1 ||
 	    env_get("V2V_WRAPPER_RUN_DIR", DEFAULT_RUN_DIR, 1,
-	    &e->run_dir, err, errlen) == -1 ||
-	    env_get("V2V_WRAPPER_USER", DEFAULT_USER, 0,
+	    &e->run_dir, err, errlen) == -1)
+		return -1;
+	/* The site's settings, then the environment over them. */
+	e->log_dir = DEFAULT_LOG_DIR;
+	e->user = DEFAULT_USER;
+	e->group = DEFAULT_GROUP;
+	if (env_get("V2V_WRAPPER_CONF", DEFAULT_SITE_CONF, 1, &conf, err,
+	    errlen) == -1 ||
+	    siteconf_load(conf, e, err, errlen) == -1 ||
+	    env_get("V2V_WRAPPER_LOG_DIR", e->log_dir, 1,
+	    &e->log_dir, err, errlen) == -1 ||
+	    env_get("V2V_WRAPPER_USER", e->user, 0,
 	    &e->user, err, errlen) == -1 ||
-	    env_get("V2V_WRAPPER_GROUP", DEFAULT_GROUP, 0,
+	    env_get("V2V_WRAPPER_GROUP", e->group, 0,
 	    &e->group, err, errlen) == -1)
 		return -1;
 	e->systemd_given = strcmp(e->systemd_run, DEFAULT_SYSTEMD_RUN) != 0;

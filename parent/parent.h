@@ -99,6 +99,9 @@ struct run {
 /* env.c */
 int	 env_load(struct env *, char *, size_t);
 
+/* siteconf.c */
+int	 siteconf_load(const char *, struct env *, char *, size_t);
+
 /* input.c */
 char	*input_read(int, size_t *, char *, size_t);
 

@@ -16,8 +16,10 @@ check "the installed program runs" sh -c "'$D/usr/bin/virt-v2v-wrapper.py' --ver
 eq "the manual in section 8, mode 0644" "$(stat -c %a "$D/usr/share/man/man8/virt-v2v-wrapper.8" 2>/dev/null)" 644
 make -s install DESTDIR="$D/p" PREFIX=/opt/v2vw >/dev/null 2>&1
 check "PREFIX is honoured" test -x "$D/p/opt/v2vw/bin/virt-v2v-wrapper"
-eq "nothing else is installed" "$(cd "$D" && find usr -type f -o -type l | sort | tr '\n' ' ')" \
-    "usr/bin/virt-v2v-wrapper usr/bin/virt-v2v-wrapper.py usr/share/man/man8/virt-v2v-wrapper.8 usr/share/man/man8/virt-v2v-wrapper.py.8 "
+eq "the site settings in /etc, root's, mode 0644" \
+    "$(stat -c '%U %a' "$D/etc/virt-v2v-wrapper.conf" 2>/dev/null)" "$(id -un) 644"
+eq "nothing else is installed" "$(cd "$D" && find etc usr -type f -o -type l | sort | tr '\n' ' ')" \
+    "etc/virt-v2v-wrapper.conf usr/bin/virt-v2v-wrapper usr/bin/virt-v2v-wrapper.py usr/share/man/man8/virt-v2v-wrapper.8 usr/share/man/man8/virt-v2v-wrapper.py.8 "
 
 # glibc 2.28 (EL8).  A build on a newer glibc binds a few symbols to its
 # own versions whatever the source does (crt1's __libc_start_main; the
