@@ -13,34 +13,45 @@
 #include "common/utf8.h"
 #include "regress/check.h"
 
-/* The rule of common/utf8.c, one byte at a time. */
+/*
+ * Well-formed sequences as the Unicode standard's table 3-7 lists them
+ * (lead byte, then the range of the second byte), a formulation apart
+ * from common/utf8.c's decoding, so that a mistake in one is not the
+ * other's too.
+ */
+static const struct {
+	unsigned char	lo, hi;		/* lead byte */
+	unsigned char	lo2, hi2;	/* second byte */
+	size_t		n;
+} wf[] = {
+	{ 0xc2, 0xdf, 0x80, 0xbf, 2 },
+	{ 0xe0, 0xe0, 0xa0, 0xbf, 3 },
+	{ 0xe1, 0xec, 0x80, 0xbf, 3 },
+	{ 0xed, 0xed, 0x80, 0x9f, 3 },
+	{ 0xee, 0xef, 0x80, 0xbf, 3 },
+	{ 0xf0, 0xf0, 0x90, 0xbf, 4 },
+	{ 0xf1, 0xf3, 0x80, 0xbf, 4 },
+	{ 0xf4, 0xf4, 0x80, 0x8f, 4 },
+};
+
 static size_t
 ref_seq(const unsigned char *s, size_t len)
 {
-	uint32_t	cp;
-	size_t		n, i;
+	size_t	k, i;
 
-	if (s[0] >= 1 && s[0] < 0x80)
+	if (s[0] >= 0x01 && s[0] <= 0x7f)
 		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
+	for (k = 0; k < sizeof(wf) / sizeof(wf[0]); k++) {
+		if (s[0] < wf[k].lo || s[0] > wf[k].hi)
+			continue;
+		if (len < wf[k].n || s[1] < wf[k].lo2 || s[1] > wf[k].hi2)
 			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
+		for (i = 2; i < wf[k].n; i++)
+			if (s[i] < 0x80 || s[i] > 0xbf)
+				return 0;
+		return wf[k].n;
 	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return n;
+	return 0;
 }
 
 static size_t
@@ -70,10 +81,15 @@ ref_clean(char *dst, size_t dstsz, const unsigned char *s, size_t len)
 static void
 test_clean(void)
 {
+	/* ASCII, NUL, valid, broken, a surrogate, overlong forms, past
+	 * U+10FFFF */
 	static const char *const bits[] = { "a", "bcdefgh", "\0", "\xc3\xa9",
 	    "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xff", "\xc3", "\xed\xa0\x80",
-	    "0123456789abcdef" };
-	static const size_t bitlen[] = { 1, 7, 1, 2, 3, 4, 1, 1, 3, 16 };
+	    "0123456789abcdef", "\xc0\xaf", "\xe0\x80\xaf", "\xf0\x8f\xbf\xbf",
+	    "\xf4\x90\x80\x80" };
+	static const size_t bitlen[] = { 1, 7, 1, 2, 3, 4, 1, 1, 3, 16, 2, 3, 4,
+	    4 };
+	const int	nbits = sizeof(bits) / sizeof(bits[0]);
 	unsigned char	in[256];
 	char		got[1024], want[1024];
 	size_t		len, dstsz, gl, wl;
@@ -82,7 +98,7 @@ test_clean(void)
 	srandom(7);
 	for (round = 0; round < 20000; round++) {
 		for (len = 0; len < 200; len += bitlen[k]) {
-			k = random() % 10;
+			k = random() % nbits;
 			if (len + bitlen[k] > sizeof(in))
 				break;
 			memcpy(in + len, bits[k], bitlen[k]);
@@ -118,8 +134,8 @@ test_hash(void)
 	    "alike, a change in any last byte tells them apart");
 	memset(a, 'v', 4096);
 	memset(b, 'v', 4096);
-	strcpy(a + 4096, "/d0001.vmdk");
-	strcpy(b + 4096, "/d0002.vmdk");
+	strlcpy(a + 4096, "/d0001.vmdk", sizeof(a) - 4096);
+	strlcpy(b + 4096, "/d0002.vmdk", sizeof(b) - 4096);
 	CHECK(state_hash(a) != state_hash(b),
 	    "state_hash: 4 KiB paths that differ at the end");
 }
