@@ -208,6 +208,14 @@ wait_msg() {
 	note "last_message: $(jget "$STATE" .last_message.message)"
 	return 1
 }
+# until_listening FILE: until regress/tc/flow's receiver, its output in
+# FILE, says it listens (5 s at most).
+until_listening() {
+	for _ in $(seq 100); do grep -q listening "$1" && return 0; sleep 0.05; done
+	return 1
+}
+# within R LO HI: LO <= R <= HI, numbers awk reads (rates, 1e15).
+within() { awk -v r="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(r >= lo && r <= hi) }'; }
 # wait_gone PATH: until nothing, not even a dangling link, is there.
 wait_gone() {
 	local end=$((SECONDS + 10))

@@ -31,12 +31,11 @@ chmod 755 "$T/virt-v2v"
 measure() {	# measure N SECONDS: bytes/s of the unit's transfer N
 	local out=$T/recv.$1 r
 	"$FLOW" recv 510$1 >"$out" & r=$!
-	for _ in $(seq 100); do grep -q listening "$out" && break; sleep 0.05; done
+	until_listening "$out"
 	echo "$2" >"$T/send.$1.tmp" && mv "$T/send.$1.tmp" "$T/send.$1"
 	wait "$r"
 	awk '!/listening/ { printf "%d %.1f\n", $1 / $2, $2 }' "$out"
 }
-within() { awk -v r="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(r >= lo && r <= hi) }'; }
 
 "$WRAPPER" >"$T/out" 2>"$T/err" <<<'{"vm_name":"g","transport_method":"ssh",
  "ssh_key":'"$KEY"',"export_domain":"'"$T"'/ed","throttling":{"network":"1000000"}}'
@@ -67,7 +66,7 @@ check "systemd's IP accounting counts the unit's traffic" within "${EGRESS:-0}" 
 
 # Outside the unit: not limited.
 "$FLOW" recv 5109 >"$T/recv.9" & R=$!
-for _ in $(seq 100); do grep -q listening "$T/recv.9" && break; sleep 0.05; done
+until_listening "$T/recv.9"
 "$FLOW" send 127.0.0.1 5109 0 2 2>/dev/null
 wait "$R"
 OUT=$(awk '!/listening/ { printf "%d", $1 / $2 }' "$T/recv.9")

@@ -57,12 +57,11 @@ measure() {
 	local out=$T/recv.$1
 	ip netns exec "$PEER" "$FLOW" recv 500$1 >"$out" &
 	local r=$!
-	for _ in $(seq 100); do grep -q listening "$out" && break; sleep 0.05; done
+	until_listening "$out"
 	echo "$2" >"$T/send.$1.tmp" && mv "$T/send.$1.tmp" "$T/send.$1"
 	wait "$r"
 	awk '!/listening/ { printf "%d %.1f\n", $1 / $2, $2 }' "$out"
 }
-within() { awk -v r="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(r >= lo && r <= hi) }'; }
 
 nsenter --net="/run/netns/$NS" "$WRAPPER" >"$T/out" 2>"$T/err" <<<'{"vm_name":"g",
  "transport_method":"ssh","ssh_key":'"$KEY"',"export_domain":"'"$T"'/ed",
@@ -91,7 +90,7 @@ check "the class saw overlimits" test "$(tc -n "$NS" -s class show dev v2vs0 cla
 # A sender outside the run's cgroup meanwhile: not limited.
 ip netns exec "$PEER" "$FLOW" recv 5009 >"$T/recv.9" &
 R=$!
-for _ in $(seq 100); do grep -q listening "$T/recv.9" && break; sleep 0.05; done
+until_listening "$T/recv.9"
 ip netns exec "$NS" "$FLOW" send 10.198.0.2 5009 0 2 2>/dev/null
 wait "$R"
 OUT=$(awk '!/listening/ { printf "%d", $1 / $2 }' "$T/recv.9")

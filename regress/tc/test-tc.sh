@@ -209,7 +209,7 @@ flow() {	# flow PRIO SECONDS: bytes/s the receiver measured
 	: >"$out"
 	ip netns exec "$PEER" "$FLOW" recv 5001 >"$out" &
 	local r=$!
-	for _ in $(seq 500); do grep -q listening "$out" && break; sleep 0.01; done
+	until_listening "$out"
 	ip netns exec "$NS" "$FLOW" send 10.199.0.2 5001 "$1" "$2"
 	wait "$r"
 	awk 'NR == 2 { printf "%d %.1f\n", $1 / $2, $2 }' "$out"
