@@ -26,11 +26,11 @@ fi
 D=$(mktemp -d /tmp/v2vw-deb.XXXXXX)
 LOGDIR=/var/log/vdsm/import
 OLDLOG=$LOGDIR/v2v-import-$(basename "$D").log
-made_logdir=
+made=	# the directories this test made, deepest first
 cleanup() {
 	dpkg --purge $PKG >/dev/null 2>&1
 	rm -f "$OLDLOG"
-	[ -n "$made_logdir" ] && rm -rf /var/log/vdsm
+	for d in $made; do rmdir "$d"; done
 	rm -rf "$D"
 }
 trap cleanup EXIT
@@ -65,7 +65,9 @@ eq "the package's files are make install's" "$GOT" "$WANT"
 eq "the .py name leads to the program" "$(readlink -f /usr/bin/$PKG.py)" /usr/bin/$PKG
 
 # A conversion log from an earlier run, and purge.
-[ -d $LOGDIR ] || { made_logdir=1; mkdir -p $LOGDIR; }
+for d in /var/log/vdsm $LOGDIR; do
+	[ -d $d ] || { mkdir $d && made="$d $made"; }
+done
 echo "an earlier conversion" >"$OLDLOG"
 FILES=$(dpkg -L $PKG | while read -r f; do [ -d "$f" ] || echo "$f"; done)
 dpkg --purge $PKG >>"$D/dpkg.log" 2>&1
