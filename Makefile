@@ -7,6 +7,10 @@ PROG		= virt-v2v-wrapper
 PREFIX		?= /usr
 BINDIR		?= $(PREFIX)/bin
 MANDIR		?= $(PREFIX)/share/man
+# The HTTP client lives beside the program, not on anybody's PATH.
+LIBEXECDIR	?= $(PREFIX)/libexec
+API		= $(PROG)-api
+API_PATH	= $(LIBEXECDIR)/$(PROG)/$(API)
 # The site settings stay in /etc whatever the PREFIX, where the program
 # looks for them.
 SYSCONFDIR	?= /etc
@@ -30,12 +34,16 @@ CFLAGS		+= -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS		+= -fsanitize=address,undefined
 endif
 
-PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) libcurl 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libcurl and its TLS library link into the API client alone.
+API_LIBS	:= $(shell pkg-config --libs libcurl jansson libbsd-overlay 2>/dev/null)
 
 COMMON_SRCS	= $(wildcard common/*.c)
 PROG_SRCS	= $(wildcard parent/*.c priv/*.c monitor/*.c) $(COMMON_SRCS)
 PROG_OBJS	= $(PROG_SRCS:.c=.o)
+API_OBJS	= $(patsubst %.c,%.o,$(wildcard api/*.c)) common/log.o \
+		  common/clock.o common/wipe.o
 # Everything but main(): what the regress programs link against.
 LIB_OBJS	= $(filter-out parent/main.o,$(PROG_OBJS))
 
@@ -44,10 +52,16 @@ REGRESS_SRCS	= $(wildcard regress/*/*.c)
 REGRESS_PROGS	= $(REGRESS_SRCS:.c=)
 
 .PHONY: all check check-real demo bench fuzz fuzz-ci install clean deps check-deps deb dist srpm rpm
-all: $(PROG)
+all: $(PROG) $(API)
 
 $(PROG): $(PROG_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(PROG_OBJS) $(PKG_LIBS)
+
+$(API): $(API_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(API_OBJS) $(API_LIBS)
+
+# Where the wrapper finds the client when V2V_WRAPPER_API does not say.
+parent/env.o: CPPFLAGS += -DDEFAULT_API='"$(API_PATH)"'
 
 # Objects follow the flags: "make check SANITIZE=1" after a plain build
 # (or the other way round) rebuilds everything.
@@ -56,7 +70,7 @@ $(PROG): $(PROG_OBJS)
 	    echo '$(CC) $(CFLAGS) $(LDFLAGS)' > $@
 FORCE:
 
-%.o: %.c $(wildcard common/*.h parent/*.h priv/*.h monitor/*.h) .flags
+%.o: %.c $(wildcard common/*.h parent/*.h priv/*.h monitor/*.h api/*.h) .flags
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -I. -c -o $@ $<
 
 regress/%: regress/%.c $(LIB_OBJS) .flags
@@ -104,10 +118,12 @@ bench: check-deps
 	@bash regress/bench/bench.sh
 
 # The .py name is the earlier wrapper's, which older engines still run.
-install: $(PROG)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)
+install: $(PROG) $(API)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR) \
+	    $(DESTDIR)$(LIBEXECDIR)/$(PROG)
 	install -m 0644 $(PROG).conf $(DESTDIR)$(SYSCONFDIR)/$(PROG).conf
 	install -m 0755 $(PROG) $(DESTDIR)$(BINDIR)/$(PROG)
+	install -m 0755 $(API) $(DESTDIR)$(API_PATH)
 	ln -sf $(PROG) $(DESTDIR)$(BINDIR)/$(PROG).py
 	install -m 0644 man/$(PROG).8 $(DESTDIR)$(MANDIR)/man8/$(PROG).8
 	ln -sf $(PROG).8 $(DESTDIR)$(MANDIR)/man8/$(PROG).py.8
@@ -146,4 +162,4 @@ rpm: srpm
 	rm -rf $(RPMDIR)
 
 clean:
-	rm -f $(PROG) $(PROG_OBJS) $(REGRESS_PROGS) .flags
+	rm -f $(PROG) $(PROG_OBJS) $(API) $(API_OBJS) $(REGRESS_PROGS) .flags

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <grp.h>
 #include <paths.h>
 #include <poll.h>
@@ -54,19 +55,19 @@ signals_default(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* In the child: stdin /dev/null, stdout to outfd, stderr to /dev/null
- * unless errfd; nothing else open; default signals; then exec. */
+/* In the child: stdin from infd, stdout and stderr to outfd (each
+ * /dev/null when -1); nothing else open; default signals; then exec. */
 static __attribute__((noreturn)) void
 run_child(const struct creds *c, char *const argv[], char *const envp[],
-    int outfd, int merge)
+    int infd, int outfd)
 {
 	int			null;
 
 	signals_default();
 	if ((null = open(_PATH_DEVNULL, O_RDWR)) == -1 ||
-	    dup2(null, STDIN_FILENO) == -1 ||
+	    dup2(infd == -1 ? null : infd, STDIN_FILENO) == -1 ||
 	    dup2(outfd == -1 ? null : outfd, STDOUT_FILENO) == -1 ||
-	    dup2(merge && outfd != -1 ? outfd : null, STDERR_FILENO) == -1)
+	    dup2(outfd == -1 ? null : outfd, STDERR_FILENO) == -1)
 		_exit(127);
 	closefrom(STDERR_FILENO + 1);
 	umask(022);
@@ -79,6 +80,18 @@ run_child(const struct creds *c, char *const argv[], char *const envp[],
 	_exit(127);
 }
 
+/* Start argv with its stdin and output on the given descriptors. */
+pid_t
+run_start(const struct creds *c, char *const argv[], char *const envp[],
+    int infd, int outfd)
+{
+	pid_t	pid;
+
+	if ((pid = fork()) == 0)
+		run_child(c, argv, envp, infd, outfd);
+	return pid;
+}
+
 /* Start argv; *outfd (if not NULL) reads its stdout and stderr. */
 pid_t
 run_spawn(const struct creds *c, char *const argv[], char *const envp[],
@@ -89,18 +102,12 @@ run_spawn(const struct creds *c, char *const argv[], char *const envp[],
 
 	if (outfd != NULL && pipe2(p, O_CLOEXEC) == -1)
 		return -1;
-	if ((pid = fork()) == -1) {
-		if (outfd != NULL) {
-			close(p[0]);
-			close(p[1]);
-		}
-		return -1;
-	}
-	if (pid == 0)
-		run_child(c, argv, envp, p[1], 1);
+	pid = run_start(c, argv, envp, -1, p[1]);
 	if (outfd != NULL) {
 		close(p[1]);
-		*outfd = p[0];
+		*outfd = pid == -1 ? -1 : p[0];
+		if (pid == -1)
+			close(p[0]);
 	}
 	return pid;
 }
@@ -199,24 +206,59 @@ run_wait(pid_t pid, long long deadline, int *timedout)
 	return r == 1 ? status : -1;
 }
 
-/*
- * Run argv to its end within timeout_ms, its output (stdout and stderr)
- * in out.  Returns the wait status, or -1 with one line in err.
- */
-int
-run_capture(const struct creds *c, char *const argv[], char *const envp[],
-    int timeout_ms, char *out, size_t outlen, char *err, size_t errlen)
+/* Give a child its input whole, then EOF: a pipe holds far more than
+ * any input of ours, so the write does not wait for the reader. */
+static int
+run_feed(const char *input, int *infd)
 {
-	long long	deadline = mono_ms() + timeout_ms;
-	int		fd, status, timedout;
-	pid_t		pid;
+	int	p[2];
+	size_t	len = strlen(input);
 
-	if ((pid = run_spawn(c, argv, envp, &fd)) == -1) {
-		snprintf(err, errlen, "%s: %s", argv[0], strerror(errno));
+	*infd = -1;
+	if (len >= PIPE_BUF * 8 || pipe2(p, O_CLOEXEC) == -1)
+		return -1;
+	if (write(p[1], input, len) != (ssize_t)len) {
+		close(p[0]);
+		close(p[1]);
 		return -1;
 	}
-	run_read(fd, out, outlen, NULL, deadline);
-	close(fd);
+	close(p[1]);
+	*infd = p[0];
+	return 0;
+}
+
+/*
+ * Run argv to its end within timeout_ms, input (or nothing, when NULL)
+ * on its stdin, its output (stdout and stderr) in out.  Returns the
+ * wait status, or -1 with one line in err.
+ */
+int
+run_capture_input(const struct creds *c, char *const argv[],
+    char *const envp[], const char *input, int timeout_ms, char *out,
+    size_t outlen, char *err, size_t errlen)
+{
+	long long	deadline = mono_ms() + timeout_ms;
+	int		p[2], infd = -1, status, timedout;
+	pid_t		pid;
+
+	if ((input != NULL && run_feed(input, &infd) == -1) ||
+	    pipe2(p, O_CLOEXEC) == -1) {
+		snprintf(err, errlen, "%s: %s", argv[0], strerror(errno));
+		if (infd != -1)
+			close(infd);
+		return -1;
+	}
+	pid = run_start(c, argv, envp, infd, p[1]);
+	close(p[1]);
+	if (infd != -1)
+		close(infd);
+	if (pid == -1) {
+		snprintf(err, errlen, "%s: %s", argv[0], strerror(errno));
+		close(p[0]);
+		return -1;
+	}
+	run_read(p[0], out, outlen, NULL, deadline);
+	close(p[0]);
 	status = run_wait(pid, deadline, &timedout);
 	if (timedout) {
 		snprintf(err, errlen, "%s: no answer within %d seconds",
@@ -228,4 +270,12 @@ run_capture(const struct creds *c, char *const argv[], char *const envp[],
 		return -1;
 	}
 	return status;
+}
+
+int
+run_capture(const struct creds *c, char *const argv[], char *const envp[],
+    int timeout_ms, char *out, size_t outlen, char *err, size_t errlen)
+{
+	return run_capture_input(c, argv, envp, NULL, timeout_ms, out, outlen,
+	    err, errlen);
 }

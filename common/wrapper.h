@@ -82,6 +82,13 @@ enum imsg_type {
 	IMSG_STOP_REQUEST,	/* empty: the monitor got SIGTERM */
 	IMSG_MONITOR_DONE,	/* struct msg_done: final state is on disk */
 	IMSG_LIMIT,		/* struct msg_limit */
+	/* rhv-upload's disk cleanup; last, so that the numbers above
+	 * stay what the fuzz corpus has */
+	IMSG_CLEANUP_ARMED,	/* priv, empty, in CONF: a failed run's disks
+				 * are removed before the final state */
+	IMSG_CLEANUP_DONE,	/* priv, empty: that removal is over */
+	IMSG_DISK_ID,		/* monitor, struct msg_disk_id, from the log */
+	IMSG_LOG_DONE,		/* monitor, empty: the logs are read to EOF */
 	IMSG_MAX
 };
 
@@ -144,6 +151,14 @@ struct msg_limit_result {
 	int64_t		value;
 	int32_t		why;		/* enum limit_why, for UNAVAILABLE */
 	int32_t		pad;
+};
+
+/* A disk id rhv-upload printed (disk.id = '...'): 36 characters of
+ * hex digits and dashes, NUL-padded.  At most DISK_IDS_MAX a run. */
+#define DISK_ID_LEN	36
+#define DISK_IDS_MAX	64
+struct msg_disk_id {
+	char		id[40];
 };
 
 struct msg_done {

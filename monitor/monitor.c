@@ -39,10 +39,11 @@
 /*
  * The run as the monitor sees it: priv sends the seeds (CONF), says
  * virt-v2v started (RUNNING) or could not be (ENDED), and says how it
- * ended (ENDED).  A message is taken only in the phases its entry in
- * priv_msgs[] names.
+ * ended (ENDED).  A run with a disk cleanup (rhv-upload) waits for it
+ * in between (CLEANUP): the final state comes after.  A message is
+ * taken only in the phases its entry in priv_msgs[] names.
  */
-enum mphase { MPH_CONF, MPH_READY, MPH_RUNNING, MPH_ENDED };
+enum mphase { MPH_CONF, MPH_READY, MPH_RUNNING, MPH_CLEANUP, MPH_ENDED };
 
 struct monitor {
 	struct imsgbuf	 ibuf;
@@ -63,6 +64,8 @@ struct monitor {
 	int		 stopped_by;	/* signal priv stopped virt-v2v on */
 	int		 exit_code;
 	int		 stop_sent;
+	int		 cleanup;	/* priv removes a failed run's disks */
+	int		 ids_sent;	/* of the parser's disk ids */
 	long long	 last_write;
 	int		 write_failing;
 	/*
@@ -78,6 +81,8 @@ struct monitor {
 };
 
 static volatile sig_atomic_t	got_term;
+
+static void	v2v_over(struct monitor *);
 
 static void
 sighdlr(int sig)
@@ -365,7 +370,39 @@ take_start_failed(struct monitor *m, const struct imsg *imsg)
 	priv_text(imsg, &t, "V2V_START_FAILED");
 	strlcpy(m->detail, t.text, sizeof(m->detail));
 	m->cause = END_START_FAILED;
-	m->phase = MPH_ENDED;
+	v2v_over(m);
+}
+
+/* The disk ids of the log not yet passed on, for the cleanup. */
+static void
+send_disk_ids(struct monitor *m)
+{
+	struct msg_disk_id	d;
+
+	for (; m->cleanup && m->ids_sent < m->p.nids; m->ids_sent++) {
+		memset(&d, 0, sizeof(d));
+		memcpy(d.id, m->p.ids[m->ids_sent], DISK_ID_LEN);
+		imsg_compose(&m->ibuf, IMSG_DISK_ID, &d, sizeof(d));
+	}
+}
+
+/*
+ * virt-v2v is over.  With a cleanup to come, the logs are read to their
+ * end first, so that priv has every disk id before it decides.
+ */
+static void
+v2v_over(struct monitor *m)
+{
+	if (!m->cleanup) {
+		m->phase = MPH_ENDED;
+		return;
+	}
+	read_logs(m);
+	lines_flush(&m->mr);
+	lines_flush(&m->v2v);
+	send_disk_ids(m);
+	imsg_compose(&m->ibuf, IMSG_LOG_DONE, NULL, 0);
+	m->phase = MPH_CLEANUP;
 }
 
 static void
@@ -377,6 +414,20 @@ take_exited(struct monitor *m, const struct imsg *imsg)
 	m->exited = 1;
 	m->status = s.status;
 	m->cause = END_EXITED;
+	v2v_over(m);
+}
+
+static void
+take_cleanup_armed(struct monitor *m, const struct imsg *imsg)
+{
+	(void)imsg;	/* empty: the table checked it */
+	m->cleanup = 1;
+}
+
+static void
+take_cleanup_done(struct monitor *m, const struct imsg *imsg)
+{
+	(void)imsg;
 	m->phase = MPH_ENDED;
 }
 
@@ -425,10 +476,15 @@ static const struct priv_msg {
 	    IN(MPH_READY), take_start_failed },
 	{ IMSG_V2V_EXITED, "V2V_EXITED", sizeof(struct msg_status),
 	    IN(MPH_RUNNING), take_exited },
+	/* Both may come after virt-v2v's end, while its disks go. */
 	{ IMSG_LIMIT_RESULT, "LIMIT_RESULT", sizeof(struct msg_limit_result),
-	    IN(MPH_RUNNING), take_limit_result },
+	    IN(MPH_RUNNING) | IN(MPH_CLEANUP), take_limit_result },
 	{ IMSG_STOPPING, "STOPPING", sizeof(struct msg_signal),
-	    IN(MPH_READY) | IN(MPH_RUNNING), take_stopping },
+	    IN(MPH_READY) | IN(MPH_RUNNING) | IN(MPH_CLEANUP), take_stopping },
+	{ IMSG_CLEANUP_ARMED, "CLEANUP_ARMED", 0, IN(MPH_CONF),
+	    take_cleanup_armed },
+	{ IMSG_CLEANUP_DONE, "CLEANUP_DONE", 0, IN(MPH_CLEANUP),
+	    take_cleanup_done },
 };
 
 /* priv is trusted, but a message out of its place is a bug: stop. */
@@ -549,6 +605,8 @@ monitor_loop(struct monitor *m, const sigset_t *waitmask)
 		}
 		read_events(m);
 		read_logs(m);
+		if (m->phase == MPH_RUNNING)
+			send_disk_ids(m);
 		take_throttling(m);
 		if (pfd[0].revents & POLLOUT && imsg_write(&m->ibuf) == -1 &&
 		    errno != EAGAIN)

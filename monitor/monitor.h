@@ -37,12 +37,17 @@ int	disk_ensure(struct state *, int);
 void	disk_locate(struct state *, int, const char *, uint64_t);
 
 /* parser.c: one line of virt-v2v output -> state */
+#define PARSER_ID_LEN	36	/* = DISK_ID_LEN */
+#define PARSER_IDS_MAX	64	/* = DISK_IDS_MAX */
 struct parser {
 	struct state	*st;
 	int		 cur;		/* disk being copied, -1 before */
 	int		 npre;		/* paths named before any copy */
 	int		 changed;
 	int		 urgent;	/* write now, not coalesced */
+	/* rhv-upload's disk ids (disk.id = '...'), the first ones, once */
+	char		 ids[PARSER_IDS_MAX][PARSER_ID_LEN + 1];
+	int		 nids;
 };
 
 void	parser_init(struct parser *, struct state *);

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -323,6 +324,34 @@ match_vm_id(struct parser *p, const char *s, size_t len)
 	return 0;
 }
 
+/*
+ * disk.id = 'UUID': rhv-upload names a disk it made (2.x during setup,
+ * 1.x as it opens it).  The guest can print such a line too: the ids
+ * only tell the cleanup which disks to ask the engine about.
+ */
+static int
+match_disk_id(struct parser *p, const char *s, size_t len)
+{
+	size_t	i = 0, j;
+	int	k;
+
+	if (!prefix(s, len, &i, "disk.id = '") ||
+	    len < i + PARSER_ID_LEN + 1 || s[i + PARSER_ID_LEN] != '\'')
+		return 0;
+	for (j = 0; j < PARSER_ID_LEN; j++)
+		if ((j == 8 || j == 13 || j == 18 || j == 23) ? s[i + j] != '-' :
+		    !isxdigit((unsigned char)s[i + j]))
+			return 0;
+	for (k = 0; k < p->nids; k++)
+		if (strncasecmp(p->ids[k], s + i, PARSER_ID_LEN) == 0)
+			return 1;
+	if (p->nids == PARSER_IDS_MAX)
+		return 1;
+	memcpy(p->ids[p->nids], s + i, PARSER_ID_LEN);
+	p->ids[p->nids++][PARSER_ID_LEN] = '\0';
+	return 1;
+}
+
 /* The same warning reaches us from the log and from the mr file. */
 static void
 add_warning(struct parser *p, const char *s, size_t len)
@@ -372,6 +401,10 @@ parser_line(void *arg, const char *s, size_t len)
 	case 'C':
 		match_copying(p, s, len);
 		return;
+	case 'd':
+		if (match_disk_id(p, s, len))
+			return;
+		break;
 	case 'v':
 		if (prefix(s, len, &i, WARNING)) {
 			add_warning(p, s + i, len - i);

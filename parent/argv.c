@@ -19,7 +19,7 @@
 #include "parent/vault.h"
 
 #define VDDK_LIBDIR	"/opt/vmware-vix-disklib-distrib"
-#define ARGV_MAX	(64 + 2 * (CONF_NETS_MAX + LUKS_MAX))
+#define ARGV_MAX	(64 + 2 * (CONF_NETS_MAX + LUKS_MAX + CONF_DISKS_MAX))
 #define ENV_MAX		64
 
 extern char	**environ;
@@ -94,6 +94,8 @@ add_luks(struct run *r, struct vec *a)
 static void
 add_output(const struct conf *cf, struct run *r, struct vec *a)
 {
+	size_t	i;
+
 	if (cf->output == OUTPUT_KUBEVIRT) {
 		add(a, "-o"); add(a, "json");
 		add(a, "-os"); add(a, "/data/vm");
@@ -104,6 +106,8 @@ add_output(const struct conf *cf, struct run *r, struct vec *a)
 	add(a, "-of"); add(a, "%s", cf->output_format);
 	if (cf->allocation != NULL) {
 		add(a, "-oa"); add(a, "%s", cf->allocation);
+	} else if (r->allocation != NULL) {
+		add(a, "-oa"); add(a, "%s", r->allocation);
 	}
 	if (cf->output == OUTPUT_EXPORT) {
 		add(a, "-o"); add(a, "rhv");
@@ -119,6 +123,11 @@ add_output(const struct conf *cf, struct run *r, struct vec *a)
 	add(a, "-oo"); add(a, "rhv-direct");
 	add(a, "-oo"); add(a, "rhv-verifypeer=%s",
 	    cf->insecure ? "false" : "true");
+	/* Ids of our choosing: a failed run's disks are known without
+	 * reading them from the log (parent/ovirt.c). */
+	for (i = 0; i < r->ndisk_ids; i++) {
+		add(a, "-oo"); add(a, "rhv-disk-uuid=%s", r->disk_ids[i]);
+	}
 }
 
 /*

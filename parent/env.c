@@ -78,6 +78,8 @@ env_load(struct env *e, char *err, size_t errlen)
 	    &e->systemctl, err, errlen) == -1 ||
 	    env_get("V2V_WRAPPER_BUSCTL", DEFAULT_BUSCTL, 1,
 	    &e->busctl, err, errlen) == -1 ||
+	    env_get("V2V_WRAPPER_API", DEFAULT_API, 1,
+	    &e->api, err, errlen) == -1 ||
 	    env_get("V2V_WRAPPER_CGROUP_ROOT", DEFAULT_CGROUP_ROOT, 1,
 	    &e->cgroup_root, err, errlen) == -1 ||
 	    env_get("V2V_WRAPPER_CGROUP2_ROOT", "", 1,

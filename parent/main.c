@@ -48,6 +48,7 @@ init_run(struct run *r)
 	r->pc.steerparentfd = r->pc.steercgfd = r->pc.steerpinfd = -1;
 	r->steer.mapfd = r->steer.progfd = -1;
 	r->pc.agent_pid = r->pc.v2v_pid = -1;
+	r->pc.cleaner_pid = r->pc.cleanerfd = -1;
 	r->pc.gofd = r->pc.execfd = r->pc.readyfd = r->pc.sock = -1;
 	r->pc.monitor_pid = -1;
 	r->pc.root = geteuid() == 0;
@@ -152,6 +153,7 @@ prepare(struct conf *cf, struct run *r)
 	    getuid(), r->pc.tag);
 	log_info("state file %s, virt-v2v log %s", r->state_file,
 	    r->v2v_log);
+	ovirt_log(cf, r);
 }
 
 /*
@@ -174,12 +176,15 @@ fail_early(const struct conf *cf, struct run *r, int readyfd,
 	exit(2);
 }
 
+/* Helpers of the run that the parent starts while it can still make
+ * them the conversion user: the ssh-agent, the oVirt cleanup client. */
 static void
-start_agent(const struct conf *cf, struct run *r, int readyfd)
+start_helpers(const struct conf *cf, struct run *r, int readyfd)
 {
 	char	err[512];
 
-	if (agent_start(cf, r, err, sizeof(err)) == -1)
+	if (agent_start(cf, r, err, sizeof(err)) == -1 ||
+	    ovirt_cleaner_start(cf, r, err, sizeof(err)) == -1)
 		fail_early(cf, r, readyfd, err);
 }
 
@@ -229,6 +234,6 @@ main(int argc, char *argv[])
 	/* The scope first: the agent and the monitor are born into it. */
 	if (r.use_unit && !r.env.systemd_given)
 		scope_adopt(&r);
-	start_agent(&cf, &r, readyfd);
+	start_helpers(&cf, &r, readyfd);
 	start(&cf, &r, readyfd);
 }

@@ -23,6 +23,7 @@ struct env {
 	const char	*systemd_run;
 	const char	*systemctl;
 	const char	*busctl;
+	const char	*api;		/* the oVirt API client */
 	const char	*cgroup_root;
 	const char	*cgroup2_root;	/* "" for none */
 	char		 cgroup2_buf[PATH_MAX];
@@ -94,6 +95,11 @@ struct run {
 	char		 netcgpath[PATH_MAX];	/* as /proc/PID/cgroup says */
 	int		 steerwhy;	/* why cgroup v2 steering was not used */
 	char		 steerpin[PATH_MAX];	/* a unit's pinned program, or "" */
+	/* rhv-upload: the allocation looked up, and the disks' own ids */
+	char		 storage_type[64];	/* "" when not looked up */
+	const char	*allocation;		/* NULL: the input's */
+	char		(*disk_ids)[40];	/* one per source disk */
+	size_t		 ndisk_ids;
 };
 
 /* env.c */
@@ -182,7 +188,14 @@ pid_t	 child_fork(const struct run *, int *, int *);
 /* daemon.c */
 int	 daemon_detach(int *);
 
+/* ovirt.c */
+int	 ovirt_prepare(const struct conf *, struct run *, char *, size_t);
+void	 ovirt_log(const struct conf *, const struct run *);
+int	 ovirt_cleaner_start(const struct conf *, struct run *, char *,
+	    size_t);
+
 /* start.c */
+void	 sanitizer_env(char **);
 __attribute__((noreturn))
 void	 start(const struct conf *, struct run *, int);
 

@@ -22,8 +22,9 @@
 #include "common/wrapper.h"
 #include "parent/parent.h"
 
-/* A sanitizer build keeps its report settings in the monitor too. */
-static void
+/* A sanitizer build keeps its report settings in the monitor and the
+ * API client too: envp has room for two. */
+void
 sanitizer_env(char **envp)
 {
 #if defined(__SANITIZE_ADDRESS__)

@@ -113,7 +113,8 @@ validate(const struct conf *cf, struct run *r, char *err, size_t errlen)
 	    setup_check(r, err, errlen) == -1 ||
 	    probe_caps(r, err, errlen) == -1 ||
 	    check_vault(cf, r, err, errlen) == -1 ||
-	    check_iso(cf, r, err, errlen) == -1)
+	    check_iso(cf, r, err, errlen) == -1 ||
+	    ovirt_prepare(cf, r, err, errlen) == -1)
 		return -1;
 	check_systemd(cf, r);
 	return 0;

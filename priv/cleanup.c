@@ -7,6 +7,7 @@
  */
 #include <fcntl.h>
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -14,12 +15,14 @@
 #include "priv/priv.h"
 
 /* virt-v2v is done with them: gone before the monitor writes "finished".
- * The ssh-agent holds a key too, so it goes with them. */
+ * The ssh-agent holds a key too, so it goes with them.  The rhv password
+ * stays while the disk cleanup may need it (priv/cleaner.c); the next
+ * call takes it. */
 void
 cleanup_secrets(struct priv *p)
 {
 	const struct privconf	*c = p->conf;
-	int			 i;
+	int			 i, keep;
 
 	if (p->agent_pid > 0) {
 		/* It removes its socket on SIGTERM; wait for that. */
@@ -30,10 +33,18 @@ cleanup_secrets(struct priv *p)
 	}
 	if (p->secrets_gone || c->secretdirfd == -1)
 		return;
-	p->secrets_gone = 1;
-	for (i = 0; i < c->nsecrets; i++)
+	keep = cleaner_needs_secret(p);
+	for (i = 0; i < c->nsecrets; i++) {
+		if (p->secret_gone[i] ||
+		    (keep && strcmp(c->secrets[i], SECRET_RHV) == 0))
+			continue;
+		p->secret_gone[i] = 1;
 		if (unlinkat(c->secretdirfd, c->secrets[i], 0) == -1)
 			log_warn("removing secret %s", c->secrets[i]);
+	}
+	if (keep)
+		return;
+	p->secrets_gone = 1;
 	close(c->secretdirfd);
 	if (unlinkat(c->privdirfd, SECRETS_DIR, AT_REMOVEDIR) == -1)
 		log_warn("removing the secrets directory");
@@ -44,6 +55,7 @@ cleanup_run(struct priv *p)
 {
 	const struct privconf	*c = p->conf;
 
+	cleaner_stop(p);
 	cleanup_secrets(p);
 	if (p->cleaned)
 		return;

@@ -9,6 +9,7 @@
  */
 #include <sys/wait.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
@@ -30,6 +31,8 @@
 static void	priv_limit(struct priv *, const struct imsg *);
 static void	priv_stop_request(struct priv *, const struct imsg *);
 static void	priv_monitor_done(struct priv *, const struct imsg *);
+static void	priv_disk_id(struct priv *, const struct imsg *);
+static void	priv_log_done(struct priv *, const struct imsg *);
 
 static const struct mon_msg {
 	enum imsg_type	 type;
@@ -45,6 +48,10 @@ static const struct mon_msg {
 	/* The final state is written once virt-v2v is over, not before. */
 	{ IMSG_MONITOR_DONE, "MONITOR_DONE", sizeof(struct msg_done),
 	    IN(V2V_ENDED) | IN(V2V_NOSTART), priv_monitor_done },
+	{ IMSG_DISK_ID, "DISK_ID", sizeof(struct msg_disk_id), V2V_ANY,
+	    priv_disk_id },
+	{ IMSG_LOG_DONE, "LOG_DONE", 0, IN(V2V_ENDED) | IN(V2V_NOSTART),
+	    priv_log_done },
 };
 
 /* The table's verdict; a message it does not allow goes no further. */
@@ -107,6 +114,54 @@ priv_monitor_done(struct priv *p, const struct imsg *imsg)
 	/* How virt-v2v ended is priv's to know: the verdict only adds. */
 	p->mon_failed = m.failed;
 	priv_mon_phase(p, MON_DONE);
+}
+
+/* 8-4-4-4-12 hex digits, the rest of the field NUL. */
+static int
+disk_id_valid(const struct msg_disk_id *m)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(m->id); i++) {
+		if (i >= DISK_ID_LEN) {
+			if (m->id[i] != '\0')
+				return 0;
+		} else if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (m->id[i] != '-')
+				return 0;
+		} else if (!isxdigit((unsigned char)m->id[i]))
+			return 0;
+	}
+	return 1;
+}
+
+/* Only for a run with a cleanup, before the logs are done, bounded. */
+static void
+priv_disk_id(struct priv *p, const struct imsg *imsg)
+{
+	struct msg_disk_id	m;
+
+	memcpy(&m, imsg->data, sizeof(m));
+	if (p->clean == CLEAN_NONE)
+		priv_violation(p, "DISK_ID in a run without a disk cleanup");
+	if (p->log_done)
+		priv_violation(p, "DISK_ID after LOG_DONE");
+	if (!disk_id_valid(&m))
+		priv_violation(p, "DISK_ID that is not a disk id");
+	if (p->nids == DISK_IDS_MAX)
+		priv_violation(p, "more than %d DISK_IDs", DISK_IDS_MAX);
+	cleaner_add_id(p, m.id);
+}
+
+static void
+priv_log_done(struct priv *p, const struct imsg *imsg)
+{
+	(void)imsg;	/* empty: the table checked it */
+	if (p->clean == CLEAN_NONE)
+		priv_violation(p, "LOG_DONE in a run without a disk cleanup");
+	if (p->log_done)
+		priv_violation(p, "LOG_DONE twice");
+	cleaner_order(p);
 }
 
 /* The monitor's end of the socket closed. */

@@ -106,6 +106,8 @@ priv_reap(struct priv *p)
 			 * SIGCHLD: DONE may be among them. */
 			if (p->mon == MON_RUNNING)
 				priv_mon_phase(p, MON_DRAINING);
+		} else if (pid == p->cleaner_pid) {
+			cleaner_reaped(p, status);
 		} else if (pid == p->agent_pid) {
 			p->agent_pid = -1;
 			log_warnx("the ssh-agent ended early");
@@ -158,6 +160,8 @@ priv_wait_ms(struct priv *p, int unit_ms)
 		ms = due;
 	if (p->done_by != 0 && p->done_by - now < ms)
 		ms = p->done_by > now ? p->done_by - now : 0;
+	if (p->clean == CLEAN_RUNNING && p->clean_by - now < ms)
+		ms = p->clean_by > now ? p->clean_by - now : 0;
 	return ms;
 }
 
@@ -220,6 +224,7 @@ priv_loop(struct priv *p, const sigset_t *waitmask)
 			got_stop = 0;
 		}
 		priv_stop_deadline(p);
+		cleaner_deadline(p);
 		/* virt-v2v is over; a monitor that never says its last word
 		 * must not keep the run's lock, class and cgroup for ever. */
 		if (p->mon == MON_RUNNING && p->done_by != 0 &&

@@ -38,6 +38,14 @@ enum mon_phase {
 	MON_PHASE_MAX
 };
 
+/* The oVirt cleanup client (priv/cleaner.c). */
+enum clean_phase {
+	CLEAN_NONE,		/* none: not an rhv-upload run */
+	CLEAN_WAITING,		/* started with the run, waits for orders */
+	CLEAN_RUNNING,		/* ordered to clean, not ended yet */
+	CLEAN_DONE,		/* ended, let go, or stopped */
+};
+
 struct priv {
 	const struct privconf	*conf;
 	struct imsgbuf		 ibuf;
@@ -55,6 +63,15 @@ struct priv {
 	pid_t			 monitor_pid;	/* -1 once reaped */
 	pid_t			 agent_pid;	/* -1 once stopped or reaped */
 	int			 secrets_gone;
+	unsigned char		 secret_gone[SECRETS_MAX];
+	/* the cleanup client, and the disk ids the monitor passed on */
+	enum clean_phase	 clean;
+	pid_t			 cleaner_pid;	/* -1 once reaped */
+	int			 cleanerfd;	/* its orders, until given */
+	long long		 clean_by;	/* RUNNING: then it is killed */
+	int			 log_done;	/* the monitor said LOG_DONE */
+	char			 ids[DISK_IDS_MAX][DISK_ID_LEN + 1];
+	int			 nids;
 	int			 cleaned;
 	/*
 	 * Limits the monitor asked for, the newest per kind, applied at
@@ -77,6 +94,8 @@ struct priv {
 #define PRIV_DONE_MS		60000	/* from virt-v2v's end to DONE */
 #define PRIV_DONE_STOP_MS	5000	/* the same, once asked to stop */
 #define PRIV_REAP_SEC		5	/* for the monitor's own end */
+#define PRIV_CLEANER_MS		(330 * 1000)	/* the client's 300 s, and
+						 * its last requests */
 
 /* priv.c */
 __attribute__((noreturn))
@@ -150,6 +169,15 @@ int	conv_stop_wait(const struct privconf *, pid_t, int);
 int	net_limit(struct priv *, long long, int *);
 void	net_adopt(const struct privconf *, pid_t);
 void	net_release(struct priv *);
+
+/* cleaner.c */
+void	cleaner_init(struct priv *);
+int	cleaner_needs_secret(const struct priv *);
+void	cleaner_add_id(struct priv *, const char *);
+void	cleaner_order(struct priv *);
+void	cleaner_reaped(struct priv *, int);
+void	cleaner_deadline(struct priv *);
+void	cleaner_stop(struct priv *);
 
 /* cleanup.c */
 void	cleanup_secrets(struct priv *);

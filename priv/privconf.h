@@ -23,6 +23,10 @@ struct privconf {
 	int		  sock;		/* to the monitor */
 	pid_t		  monitor_pid;
 	pid_t		  agent_pid;	/* the ssh-agent, or -1 */
+	/* rhv-upload: the API client that removes a failed run's disks,
+	 * waiting for its orders on cleanerfd; or -1 */
+	pid_t		  cleaner_pid;
+	int		  cleanerfd;
 	/* a direct child: virt-v2v forked, waiting for GO_BYTE; or -1 */
 	pid_t		  v2v_pid;
 	int		  gofd;

@@ -34,6 +34,7 @@ priv_init(struct priv *p, const struct privconf *conf)
 	p->agent_pid = conf->agent_pid;
 	p->netwhy = conf->netwhy;
 	p->tc.no_classifier = conf->steer != NULL;
+	cleaner_init(p);
 	imsg_init(&p->ibuf, conf->sock);
 }
 
@@ -280,6 +281,8 @@ priv_send_seeds(struct priv *p)
 		strlcpy(m.path, c->disks[i], sizeof(m.path));
 		priv_compose(p, IMSG_DISK_SEED, &m, sizeof(m));
 	}
+	if (p->clean == CLEAN_WAITING)
+		priv_compose(p, IMSG_CLEANUP_ARMED, NULL, 0);
 	if (c->warning[0] != '\0') {
 		memset(&t, 0, sizeof(t));
 		strlcpy(t.text, c->warning, sizeof(t.text));

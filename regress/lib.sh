@@ -49,6 +49,8 @@ new_env() {
 	mkdir -m 755 "$T/log" "$T/run" "$T/ed"
 	export V2V_WRAPPER_LOG_DIR=$T/log V2V_WRAPPER_RUN_DIR=$T/run
 	export V2V_WRAPPER_VIRT_V2V=$T/virt-v2v
+	export V2V_WRAPPER_API=$T/api
+	fake_api nfs
 	trap 'cleanup_env' EXIT
 	# A throwaway key for the ssh transport's real ssh-agent; KEY is
 	# the input's "ssh_key" member, JSON-quoted.
@@ -62,6 +64,15 @@ cleanup_env() {
 	# Let a held fake finish before its tree goes.
 	sleep 0.2
 	[ -n "${T:-}" ] && rm -rf "$T"
+}
+
+# fake_api TYPE: the oVirt API client the wrapper runs, a stand-in that
+# finds every storage domain to be of TYPE and has nothing to clean up
+# (regress/ovirt runs the real one against an engine stand-in).
+fake_api() {
+	printf '#!/bin/sh\ncat >/dev/null\n[ "$1" = lookup ] && echo %s\nexit 0\n' \
+	    "$1" >"$T/api"
+	chmod 755 "$T/api"
 }
 
 # fake ARGS...: the virt-v2v the wrapper will run, with fake options.

@@ -54,6 +54,28 @@ check_procs() {
 		check "$mode: priv is not the caller's child" \
 		    test "$(proc_field "$priv" PPid)" != $$
 	fi
+	check_api "$mode" "$priv"
+}
+
+# rhv-upload: the oVirt cleanup client waits as the conversion user,
+# with nothing of root's, for priv's orders.
+check_api() {
+	local mode=$1 priv=$2 api
+	api=$(sed -n 's/.*oVirt API client for the cleanup, pid \([0-9]*\)$/\1/p' "$WLOG")
+	[ -n "$api" ] || return 0
+	eq "$mode: the API client is priv's child" "$(proc_field "$api" PPid)" "$priv"
+	eq "$mode: the API client runs the client" "$(readlink "/proc/$api/exe")" \
+	    "$(realpath "$V2V_WRAPPER_API")"
+	eq "$mode: the API client Uid" "$(proc_field "$api" Uid)" \
+	    "$CONV_UID $CONV_UID $CONV_UID $CONV_UID"
+	eq "$mode: the API client Groups" "$(proc_field "$api" Groups)" "$KVM_GID"
+	for c in CapEff CapPrm CapAmb CapInh; do
+		eq "$mode: the API client $c empty" "$(proc_field "$api" $c)" $ZERO_CAPS
+	done
+	eq "$mode: the API client environment" \
+	    "$(tr '\0' ' ' <"/proc/$api/environ" | sed 's/ASAN_OPTIONS=[^ ]* //; s/UBSAN_OPTIONS=[^ ]* //')" "LC_ALL=C "
+	eq "$mode: the API client holds no descriptor beyond 0-2" \
+	    "$(ls "/proc/$api/fd" | sort -n | tr '\n' ' ')" "0 1 2 "
 }
 
 # The descriptors a process holds (from 3 up), as link targets with the
@@ -64,7 +86,8 @@ fds_of() {
 		[ "${f##*/}" -ge 3 ] && readlink "$f"
 	done | sed -e "s|$T|T|g" -e 's|v2v-import-[0-9T]*-[0-9]*|RUN|g' \
 	    -e "s|^${CG2:-/nonexistent}/|CG2/|" -e 's|v2v-conversion/[0-9T]*-[0-9]*$|v2v-conversion/TAG|' \
-	    -e 's|socket:\[[0-9]*\]|socket|' | sort | tr '\n' ' '
+	    -e 's|socket:\[[0-9]*\]|socket|' -e 's|pipe:\[[0-9]*\]|pipe|' |
+	    sort | tr '\n' ' '
 }
 
 check_fds() {
@@ -75,6 +98,9 @@ check_fds() {
 	# A daemonized run steered on cgroup v2: its cgroup and the parent.
 	grep -q "network limits: cgroup v2" "$WLOG" &&
 	    want="CG2/v2v-conversion CG2/v2v-conversion/TAG $want"
+	# rhv-upload: the orders of the disk cleanup client, until given.
+	grep -q "oVirt API client for the cleanup" "$WLOG" &&
+	    want="${want% socket } pipe socket "
 	eq "$mode: priv holds only what it needs" "$(fds_of "$priv")" "$want"
 	eq "$mode: the monitor holds only what it needs" "$(fds_of "$mon")" \
 	    "T/log/RUN-mr.log T/log/RUN-wrapper.log T/log/RUN.log T/run/RUN anon_inode:inotify socket "
@@ -178,6 +204,8 @@ run_case() {
 }
 
 new_env
+# The real oVirt API client: it waits for orders, and here gets none.
+export V2V_WRAPPER_API=$TOP/virt-v2v-wrapper-api
 printf '{"guest": [{"device": "/dev/sda1", "key": "%s"}]}' "$LUKS_TOKEN" >"$T/vault"
 chmod 600 "$T/vault"
 # rhv-upload: virt-v2v runs as vdsm.
@@ -192,7 +220,7 @@ fi
 run_case daemon '{"vm_name":"guest","transport_method":"vddk",
  "vmware_uri":"esx://root@192.0.2.1?no_verify=1","vmware_password":"'"$VMW_TOKEN"'",
  "vmware_fingerprint":"01:02","rhv_url":"https://engine.example/ovirt-engine/api",
- "rhv_password":"'"$RHV_TOKEN"'","rhv_cluster":"Default","rhv_storage":"data",
+ "rhv_password":"'"$RHV_TOKEN"'","rhv_cluster":"Default","rhv_storage":"data","allocation":"sparse",
  "luks_keys_vault":"'"$T"'/vault","source_disks":["[ds1] guest/guest.vmdk"]}'
 # export domain: virt-v2v runs as root, the monitor still as vdsm.
 CONV_UID=0

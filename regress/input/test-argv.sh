@@ -6,7 +6,10 @@
 # where this wrapper deliberately differs:
 #   --password-file FILE      -> -ip FILE (gone from virt-v2v 2.8)
 #   --machine-readable=file:P -> file:/dev/fd/3 (never a path for root)
-#   -oa only when allocation is given (upstream asked the oVirt SDK)
+#   -oa from allocation, or for rhv-upload from the storage domain's
+#       type, which the oVirt API client looks up (here lib.sh's
+#       stand-in client, which says nfs: sparse; regress/ovirt runs the
+#       real one)
 # and a real conversion checks that -n shows what really runs.
 . "$(dirname "$0")/../lib.sh"
 
@@ -45,7 +48,7 @@ eq "vddk to rhv-upload: exact argv" "$(argv)" "$(jq -nc --arg p "$P" '[
  "-io","vddk-libdir=/opt/vmware-vix-disklib-distrib",
  "-io","vddk-thumbprint=01:23:45:67:89:AB:CD:EA:DB:EE:F0:12:34:56:78:9A:BC:DE:F0:12",
  "-ip",($p+"/secrets/vmware_password"),
- "--bridge","ovirtmgmt","-of","raw","-o","rhv-upload",
+ "--bridge","ovirtmgmt","-of","raw","-oa","sparse","-o","rhv-upload",
  "-oc","https://example.my-ovirt.org/ovirt-engine/api","-os","data",
  "-op",($p+"/secrets/rhv_password"),"-oo","rhv-cafile=/rhv/ca.pem",
  "-oo","rhv-cluster=Default","-oo","rhv-direct","-oo","rhv-verifypeer=true"]')"

@@ -172,7 +172,8 @@ run_priv(struct harness *h, int sock, int report, int life)
 	pc.privname = "run.private";
 	pc.secrets[0] = name;
 	pc.nsecrets = 1;
-	pc.agent_pid = -1;
+	pc.agent_pid = pc.cleaner_pid = -1;
+	pc.cleanerfd = -1;
 	pc.netparentfd = pc.netcgfd = -1;	/* no net_cls cgroup */
 	pc.steerparentfd = pc.steercgfd = pc.steerpinfd = -1;	/* nor cgroup v2 */
 	pc.netwhy = LIMIT_WHY_NONETCLS;

@@ -809,7 +809,8 @@ setup(const uint8_t *data)
 	pc.gofd = pc.execfd = pc.readyfd = -1;
 	pc.rundirfd = FZ_RUNDIRFD;
 	pc.privdirfd = pc.basefd = pc.secretdirfd = pc.lockfd = -1;
-	pc.agent_pid = -1;
+	pc.agent_pid = pc.cleaner_pid = -1;
+	pc.cleanerfd = -1;
 	pc.root = 1;
 	pc.limits.has_cpu = M.has_cpu;
 	pc.limits.cpu = FZ_CPU;

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * virt-v2v-wrapper-api: the wrapper's HTTP client (api/api.h says why
+ * it is a program of its own).  Never set-id; it refuses new privileges
+ * and core files before it reads a secret.
+ */
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "common/log.h"
+#include "common/wipe.h"
+
+static __attribute__((noreturn)) void
+usage(void)
+{
+	fprintf(stderr, "usage: virt-v2v-wrapper-api lookup | cleanup "
+	    "(run by virt-v2v-wrapper, see virt-v2v-wrapper(8))\n");
+	_exit(1);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct rlimit	nocore = { 0, 0 };
+	int		rv;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1 ||
+	    setrlimit(RLIMIT_CORE, &nocore) == -1)
+		fatal("confining");
+	wipe_json_allocs();
+	log_procinit("api");
+	if (argc < 2)
+		usage();
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		fatalx("libcurl did not start");
+	if (strcmp(argv[1], "lookup") == 0) {
+		/* stdout is the answer, one line either way; the
+		 * wrapper reads stderr with it */
+		log_init(1, 0);
+		rv = lookup_main(argc, argv);
+	} else if (strcmp(argv[1], "cleanup") == 0) {
+		/* stderr is the wrapper log */
+		log_init(0, 0);
+		log_setfd(STDERR_FILENO);
+		rv = cleanup_main(argc, argv);
+	} else
+		usage();
+	curl_global_cleanup();
+	return rv;
+}
