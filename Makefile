@@ -62,12 +62,16 @@ $(API): $(API_OBJS)
 
 # Where the wrapper finds the client when V2V_WRAPPER_API does not say.
 parent/env.o: CPPFLAGS += -DDEFAULT_API='"$(API_PATH)"'
+parent/env.o: .apipath
 
 # Objects follow the flags: "make check SANITIZE=1" after a plain build
 # (or the other way round) rebuilds everything.
 .flags: FORCE
 	@echo '$(CC) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || \
 	    echo '$(CC) $(CFLAGS) $(LDFLAGS)' > $@
+# The same for the one object that holds an installation path.
+.apipath: FORCE
+	@echo '$(API_PATH)' | cmp -s - $@ || echo '$(API_PATH)' > $@
 FORCE:
 
 %.o: %.c $(wildcard common/*.h parent/*.h priv/*.h monitor/*.h api/*.h) .flags
@@ -162,4 +166,4 @@ rpm: srpm
 	rm -rf $(RPMDIR)
 
 clean:
-	rm -f $(PROG) $(PROG_OBJS) $(API) $(API_OBJS) $(REGRESS_PROGS) .flags
+	rm -f $(PROG) $(PROG_OBJS) $(API) $(API_OBJS) $(REGRESS_PROGS) .flags .apipath

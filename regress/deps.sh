@@ -7,11 +7,11 @@
 set -u
 what=${1:-build}
 
-deb_build="gcc make pkg-config libjansson-dev libnl-3-dev libnl-route-3-dev libcap-ng-dev libbsd-dev"
+deb_build="gcc make pkg-config libjansson-dev libnl-3-dev libnl-route-3-dev libcap-ng-dev libbsd-dev libcurl4-openssl-dev"
 deb_pkg="dpkg-dev debhelper fakeroot lintian rpm rpmlint git"
-deb_check="$deb_build mandoc jq iproute2 util-linux procps passwd openssh-client valgrind acl $deb_pkg"
-rpm_build="gcc make pkgconf-pkg-config jansson-devel libnl3-devel libcap-ng-devel libbsd-devel"
-rpm_check="$rpm_build mandoc jq iproute util-linux procps-ng shadow-utils openssh-clients valgrind acl"
+deb_check="$deb_build mandoc jq iproute2 util-linux procps passwd openssh-client valgrind acl python3 openssl $deb_pkg"
+rpm_build="gcc make pkgconf-pkg-config jansson-devel libnl3-devel libcap-ng-devel libbsd-devel libcurl-devel"
+rpm_check="$rpm_build mandoc jq iproute util-linux procps-ng shadow-utils openssh-clients valgrind acl python3 openssl"
 
 # Present when every command and pkg-config module we need is found.
 have_all() {
@@ -19,9 +19,10 @@ have_all() {
 		command -v $c >/dev/null 2>&1 || return 1
 	done
 	pkg-config --exists jansson libnl-3.0 libnl-route-3.0 libcap-ng \
-	    libbsd-overlay 2>/dev/null || return 1
+	    libbsd-overlay libcurl 2>/dev/null || return 1
 	if [ "$what" = check ]; then
-		for c in mandoc jq tc setpriv ssh-agent ssh-add ssh-keygen getfacl; do
+		for c in mandoc jq tc setpriv ssh-agent ssh-add ssh-keygen getfacl \
+		    python3 openssl; do
 			command -v $c >/dev/null 2>&1 || return 1
 		done
 	fi
@@ -63,5 +64,5 @@ if command -v dnf >/dev/null 2>&1; then
 	exit 1
 fi
 echo "deps.sh: install a C compiler, make, pkg-config and the development" \
-    "files of jansson, libnl-3 (route), libcap-ng and libbsd" >&2
+    "files of jansson, libnl-3 (route), libcap-ng, libbsd and libcurl" >&2
 exit 1

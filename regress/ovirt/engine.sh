@@ -49,6 +49,7 @@ engine_start() {
 	python3 "$TOP/regress/ovirt/standin.py" --cert "$T/pki/srv.pem" \
 	    --key "$T/pki/srv.key" --world "$W" --record "$REC" \
 	    --port-file "$T/engine.port" --mode "${2:-normal}" \
+	    --probe "$T" --inbox "$T/box/inbox" \
 	    2>"$T/engine.err" &
 	ENGINE_PID=$!
 	for _ in $(seq 200); do
@@ -69,7 +70,7 @@ engine_stop() {
 # rhv_input STORAGE [EXTRA]: an ssh-to-rhv-upload input on the stand-in.
 rhv_input() {
 	jq -nc --arg url "$URL" --arg pw "$ENGINE_PW" --arg s "$1" \
-	    --arg ca "$CA" --arg key "$(cat "$T/id")" --argjson x "${2:-{\}}" '{
+	    --arg ca "$CA" --argjson key "$KEY" --argjson x "${2:-{\}}" '{
 	  vm_name: "vm1", transport_method: "ssh",
 	  vmware_uri: "ssh://root@192.0.2.1/vmfs/volumes/ds1/vm1/vm1.vmx",
 	  ssh_key: $key, output_format: "raw", rhv_url: $url,

@@ -15,8 +15,16 @@ test reads the end state.  Every request is one JSON line in the record:
 method, path, query, whether a valid bearer token came, form field
 names (never their values).  In "hang" mode it accepts connections and
 never answers.  It writes its port to the port file once it listens.
+
+With --probe DIR (a test tree) each record also says what was true on
+the host at that moment: whether a state file under DIR/run said
+finished, whether the run's rhv password file existed, and whether the
+password was in any process's argv or environment.  With --inbox FILE,
+disks a test puts there (a JSON list, renamed into place) join the world
+at the next request, as rhv-upload would create them.
 """
 import argparse
+import glob
 import json
 import os
 import secrets
@@ -67,6 +75,9 @@ class Handler(BaseHTTPRequestHandler):
             "form": sorted(form.keys()) if form else [],
             "time": time.time(),
         }
+        if self.server.probe:
+            line.update(probe(self.server.probe,
+                              self.server.world.w["password"]))
         with LOCK, open(self.server.record, "a") as f:
             f.write(json.dumps(line) + "\n")
 
@@ -90,9 +101,19 @@ class Handler(BaseHTTPRequestHandler):
         return auth.startswith("Bearer ") and \
             auth[7:] in self.server.world.tokens
 
+    def take_inbox(self):
+        box = self.server.inbox
+        if box and os.path.exists(box):
+            with LOCK:
+                with open(box) as f:
+                    self.server.world.w["disks"] += json.load(f)
+                os.unlink(box)
+                self.server.world.save()
+
     def do_POST(self):
         if self.server.hang:
             time.sleep(3600)
+        self.take_inbox()
         raw = self.body()
         form = None
         ctype = self.headers.get("Content-Type", "")
@@ -149,6 +170,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.server.hang:
             time.sleep(3600)
+        self.take_inbox()
         self.record()
         u = urllib.parse.urlsplit(self.path)
         if not u.path.startswith(API):
@@ -216,6 +238,29 @@ class Handler(BaseHTTPRequestHandler):
         self.fault(404, "Not Found", u.path)
 
 
+def probe(top, password):
+    finished = False
+    for f in glob.glob(top + "/run/v2v-import-*/state.json"):
+        try:
+            with open(f) as fh:
+                finished |= json.load(fh).get("finished", False)
+        except (OSError, ValueError):
+            pass
+    pw = password.encode()
+    in_proc = False
+    for f in glob.glob("/proc/[0-9]*/cmdline") + \
+            glob.glob("/proc/[0-9]*/environ"):
+        try:
+            with open(f, "rb") as fh:
+                in_proc |= pw in fh.read()
+        except OSError:
+            pass
+    return {"finished": finished,
+            "pwfile": bool(glob.glob(top + "/run/*.private/secrets/"
+                                     "rhv_password")),
+            "pw_in_proc": in_proc}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cert", required=True)
@@ -224,12 +269,16 @@ def main():
     ap.add_argument("--record", required=True)
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--mode", default="normal")
+    ap.add_argument("--probe")
+    ap.add_argument("--inbox")
     a = ap.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     srv.world = World(a.world)
     srv.record = a.record
     srv.hang = a.mode == "hang"
+    srv.probe = a.probe
+    srv.inbox = a.inbox
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(a.cert, a.key)
     srv.socket = ctx.wrap_socket(srv.socket, server_side=True)

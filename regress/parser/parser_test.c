@@ -310,6 +310,40 @@ test_capture(const char *path, const char *name, unsigned int want_pct,
 	free(buf);
 }
 
+/* rhv-upload's disk.id lines: the ids in order, once each, bounded;
+ * anything not exactly a disk id is no id. */
+static void
+test_disk_ids(void)
+{
+	struct run	r;
+	char		line[128];
+	int		i;
+
+	run_init(&r, 0, NULL);
+	feed(&r, "disk.id = '0a0a0a0a-0000-4000-8000-00000000000A'\n"
+	    "disk.id = '0b0b0b0b-0000-4000-8000-00000000000b'\n"
+	    "disk.id = '0A0A0A0A-0000-4000-8000-00000000000a'\n"
+	    "disk.id = '0c0c0c0c-0000-4000-8000-00000000000'\n"
+	    "disk.id = '0c0c0c0c-0000-4000-8000-00000000000cc'\n"
+	    "disk.id = '0c0c0c0c-0000-4000-8000-00000000000g'\n"
+	    "disk.id = '0c0c0c0c_0000-4000-8000-00000000000c'\n"
+	    " disk.id = '0d0d0d0d-0000-4000-8000-00000000000d'\n"
+	    "disk.id = \"0e0e0e0e-0000-4000-8000-00000000000e\"\n");
+	CHECK(r.p.nids == 2, "disk ids: two of nine lines (got %d)", r.p.nids);
+	CHECK(r.p.nids == 2 && strcmp(r.p.ids[0],
+	    "0a0a0a0a-0000-4000-8000-00000000000A") == 0 &&
+	    strcmp(r.p.ids[1], "0b0b0b0b-0000-4000-8000-00000000000b") == 0,
+	    "disk ids: as printed, in order, a repeat in other case once");
+	for (i = 0; i < 100; i++) {
+		snprintf(line, sizeof(line), "disk.id = '%08x-0000-4000-8000-"
+		    "000000000000'\n", i);
+		feed(&r, line);
+	}
+	CHECK(r.p.nids == PARSER_IDS_MAX, "disk ids: at most %d (got %d)",
+	    PARSER_IDS_MAX, r.p.nids);
+	run_free(&r);
+}
+
 int
 main(void)
 {
@@ -318,6 +352,7 @@ main(void)
 	test_stage_and_noise();
 	test_upstream();
 	test_paths_and_ids();
+	test_disk_ids();
 	test_capture("regress/fixtures/v2v/a-plain-local-pipe.out",
 	    "a-plain", 10000, "Finishing off", 1, NULL);
 	test_capture("regress/fixtures/v2v/ssh-rhv-vx.log", "ssh-rhv-vx",

@@ -46,6 +46,8 @@ struct harness {
 	pid_t		v2v;		/* its dummy virt-v2v */
 	pid_t		mon;		/* its dummy monitor process */
 	int		life;		/* the dummy monitor lives while open */
+	int		cleaner;	/* give priv a disk cleanup client */
+	pid_t		cl;		/* its dummy: orders to dir/orders */
 	struct imsgbuf	ibuf;		/* we are the monitor */
 };
 
@@ -118,11 +120,37 @@ unit_conf(struct harness *h, struct privconf *pc, pid_t v2v)
 	pc->systemctl = path;
 }
 
+/* The cleanup client stands in: what priv orders goes to dir/orders. */
+static pid_t
+dummy_cleaner(struct harness *h, int *fd)
+{
+	char	path[96], buf[4096];
+	int	p[2], out;
+	ssize_t	n;
+	pid_t	pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		exit(2);
+	if ((pid = fork()) == 0) {
+		close(p[1]);
+		snprintf(path, sizeof(path), "%s/orders", h->dir);
+		if ((out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1)
+			_exit(2);
+		while ((n = read(p[0], buf, sizeof(buf))) > 0)
+			if (write(out, buf, n) != n)
+				_exit(2);
+		_exit(0);
+	}
+	close(p[0]);
+	*fd = p[1];
+	return pid;
+}
+
 static void
 run_priv(struct harness *h, int sock, int report, int life)
 {
 	static struct privconf	pc;
-	static char		name[] = SECRET_VMWARE;
+	static char		name[] = SECRET_VMWARE, rhv[] = SECRET_RHV;
 	int			base, priv, sec, fd;
 	pid_t			v2v;
 
@@ -135,6 +163,10 @@ run_priv(struct harness *h, int sock, int report, int life)
 	sec = openat(priv, SECRETS_DIR, O_RDONLY | O_DIRECTORY);
 	fd = openat(sec, SECRET_VMWARE, O_WRONLY | O_CREAT, 0400);
 	if (base == -1 || priv == -1 || sec == -1 || fd == -1 ||
+	    write(fd, "pw", 2) != 2)
+		exit(2);
+	close(fd);
+	if ((fd = openat(sec, SECRET_RHV, O_WRONLY | O_CREAT, 0400)) == -1 ||
 	    write(fd, "pw", 2) != 2)
 		exit(2);
 	close(fd);
@@ -162,6 +194,12 @@ run_priv(struct harness *h, int sock, int report, int life)
 	if (write(report, &pc.monitor_pid, sizeof(pc.monitor_pid)) !=
 	    sizeof(pc.monitor_pid))
 		exit(2);
+	pc.cleaner_pid = pc.cleanerfd = -1;
+	if (h->cleaner)
+		pc.cleaner_pid = dummy_cleaner(h, &pc.cleanerfd);
+	if (h->cleaner && write(report, &pc.cleaner_pid,
+	    sizeof(pc.cleaner_pid)) != sizeof(pc.cleaner_pid))
+		exit(2);
 	close(report);
 	pc.readyfd = -1;
 	pc.rundirfd = openat(base, "run", O_RDONLY | O_DIRECTORY);
@@ -171,9 +209,9 @@ run_priv(struct harness *h, int sock, int report, int life)
 	pc.basefd = base;
 	pc.privname = "run.private";
 	pc.secrets[0] = name;
-	pc.nsecrets = 1;
-	pc.agent_pid = pc.cleaner_pid = -1;
-	pc.cleanerfd = -1;
+	pc.secrets[1] = rhv;
+	pc.nsecrets = 2;
+	pc.agent_pid = -1;
 	pc.netparentfd = pc.netcgfd = -1;	/* no net_cls cgroup */
 	pc.steerparentfd = pc.steercgfd = pc.steerpinfd = -1;	/* nor cgroup v2 */
 	pc.netwhy = LIMIT_WHY_NONETCLS;
@@ -183,11 +221,12 @@ run_priv(struct harness *h, int sock, int report, int life)
 }
 
 static void
-start(struct harness *h, enum hmode mode)
+start_run(struct harness *h, enum hmode mode, int cleaner)
 {
 	int	sp[2], rep[2], lp[2];
 
 	h->mode = mode;
+	h->cleaner = cleaner;
 	snprintf(h->dir, sizeof(h->dir), "/tmp/v2vw-hostile.XXXXXX");
 	if (mkdtemp(h->dir) == NULL ||
 	    socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1 || pipe(rep) == -1 ||
@@ -204,10 +243,18 @@ start(struct harness *h, enum hmode mode)
 	close(lp[0]);
 	h->life = lp[1];
 	if (read(rep[0], &h->v2v, sizeof(h->v2v)) != sizeof(h->v2v) ||
-	    read(rep[0], &h->mon, sizeof(h->mon)) != sizeof(h->mon))
+	    read(rep[0], &h->mon, sizeof(h->mon)) != sizeof(h->mon) ||
+	    (h->cleaner && read(rep[0], &h->cl, sizeof(h->cl)) !=
+	    sizeof(h->cl)))
 		exit(2);
 	close(rep[0]);
 	imsg_init(&h->ibuf, sp[0]);
+}
+
+static void
+start(struct harness *h, enum hmode mode)
+{
+	start_run(h, mode, 0);
 }
 
 /* Every message priv sends until it is quiet for ms, or gone. */
@@ -267,14 +314,20 @@ priv_status(struct harness *h)
 }
 
 static int
-secret_left(struct harness *h)
+secret_is(struct harness *h, const char *name)
 {
 	char		path[128];
 	struct stat	sb;
 
 	snprintf(path, sizeof(path), "%s/run.private/secrets/%s", h->dir,
-	    SECRET_VMWARE);
+	    name);
 	return stat(path, &sb) == 0;
+}
+
+static int
+secret_left(struct harness *h)
+{
+	return secret_is(h, SECRET_VMWARE) || secret_is(h, SECRET_RHV);
 }
 
 /* The state file priv left holds text. */
@@ -311,6 +364,11 @@ finish(struct harness *h)
 	close(h->ibuf.fd);
 	snprintf(path, sizeof(path), "%s/run.private/secrets/%s", h->dir,
 	    SECRET_VMWARE);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/run.private/secrets/%s", h->dir,
+	    SECRET_RHV);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/orders", h->dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/run.private/secrets", h->dir);
 	rmdir(path);
@@ -640,11 +698,148 @@ silent(void)
 	finish(&h);
 }
 
+static void
+disk_id(struct msg_disk_id *m, const char *id)
+{
+	memset(m, 0, sizeof(*m));
+	memcpy(m->id, id, strlen(id) < sizeof(m->id) ? strlen(id) :
+	    sizeof(m->id));
+}
+
+#define ID_A	"0a0a0a0a-0000-4000-8000-00000000000a"
+#define ID_B	"0b0b0b0b-0000-4000-8000-00000000000b"
+
+/*
+ * A run with a disk cleanup client: its orders come from priv only after
+ * virt-v2v failed and the monitor said LOG_DONE, the rhv password stays
+ * until the client ended, and the monitor hears CLEANUP_DONE after that.
+ */
+static void
+cleanup_flow(void)
+{
+	struct harness		h;
+	struct msg_disk_id	m;
+	struct msg_done		done = { 1 };
+	char			path[128], buf[512];
+	int			types[IMSG_MAX] = { 0 }, rc, fd;
+	ssize_t			n;
+
+	start_run(&h, H_CHILD, 1);
+	drain(&h, 300, types);
+	CHECK(types[IMSG_CLEANUP_ARMED] == 1, "cleanup: priv tells the "
+	    "monitor there is a cleanup");
+	disk_id(&m, ID_A);
+	imsg_compose(&h.ibuf, IMSG_DISK_ID, &m, sizeof(m));
+	disk_id(&m, ID_B);
+	imsg_compose(&h.ibuf, IMSG_DISK_ID, &m, sizeof(m));
+	disk_id(&m, ID_A);
+	imsg_compose(&h.ibuf, IMSG_DISK_ID, &m, sizeof(m));
+	imsg_flush(&h.ibuf);
+	kill(h.v2v, SIGKILL);
+	drain(&h, 1000, types);
+	CHECK(types[IMSG_V2V_EXITED] == 1, "cleanup: virt-v2v ended");
+	CHECK(!secret_is(&h, SECRET_VMWARE) && secret_is(&h, SECRET_RHV),
+	    "cleanup: at virt-v2v's end the other secrets go, the rhv "
+	    "password stays");
+	CHECK(alive(h.cl), "cleanup: the client waits for LOG_DONE");
+	imsg_compose(&h.ibuf, IMSG_LOG_DONE, NULL, 0);
+	imsg_flush(&h.ibuf);
+	drain(&h, 2000, types);
+	CHECK(types[IMSG_CLEANUP_DONE] == 1, "cleanup: CLEANUP_DONE once the "
+	    "client ended");
+	CHECK(!secret_is(&h, SECRET_RHV), "cleanup: then the rhv password "
+	    "is gone");
+	snprintf(path, sizeof(path), "%s/orders", h.dir);
+	buf[0] = '\0';
+	if ((fd = open(path, O_RDONLY)) != -1) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		close(fd);
+	}
+	rc = strcmp(buf, "disk " ID_A "\ndisk " ID_B "\nclean\n");
+	for (n = 0; buf[n] != '\0'; n++)
+		if (buf[n] == '\n')
+			buf[n] = '|';
+	CHECK(rc == 0, "cleanup: the orders are each logged id once, then "
+	    "clean (got \"%s\")", buf);
+	imsg_compose(&h.ibuf, IMSG_MONITOR_DONE, &done, sizeof(done));
+	imsg_flush(&h.ibuf);
+	rc = priv_status(&h);
+	CHECK(rc == 2, "cleanup: the failed run ends with exit 2 (got %d)", rc);
+	finish(&h);
+}
+
+/* A violation in a run with a cleanup: the client is stopped too.  The
+ * messages before it are valid; after, virt-v2v is killed first when
+ * kill_first. */
+static void
+cleanup_violation(const char *what, int kill_first, int nvalid,
+    uint32_t type, const void *data, size_t len)
+{
+	struct harness		h;
+	struct msg_disk_id	m;
+	int			rc, i;
+	char			id[40];
+
+	start_run(&h, H_CHILD, 1);
+	drain(&h, 300, NULL);
+	for (i = 0; i < nvalid; i++) {
+		snprintf(id, sizeof(id), "0000%04x-0000-4000-8000-000000000000",
+		    i);
+		disk_id(&m, id);
+		imsg_compose(&h.ibuf, IMSG_DISK_ID, &m, sizeof(m));
+	}
+	imsg_flush(&h.ibuf);
+	if (kill_first) {
+		kill(h.v2v, SIGKILL);
+		drain(&h, 1000, NULL);
+		imsg_compose(&h.ibuf, IMSG_LOG_DONE, NULL, 0);
+	}
+	imsg_compose(&h.ibuf, type, data, len);
+	imsg_flush(&h.ibuf);
+	drain(&h, 2000, NULL);
+	rc = priv_status(&h);
+	CHECK(rc == 1, "%s: priv exits 1 (got %d)", what, rc);
+	for (i = 0; i < 100 && alive(h.cl); i++)
+		usleep(10000);
+	CHECK(!alive(h.cl), "%s: the cleanup client is stopped", what);
+	CHECK(!secret_left(&h), "%s: the secrets are removed", what);
+	finish(&h);
+}
+
+static void
+cleanup_violations(void)
+{
+	struct msg_disk_id	m;
+
+	disk_id(&m, "0a0a0a0a-0000-4000-8000-00000000000");
+	cleanup_violation("DISK_ID of 35 characters", 0, 0, IMSG_DISK_ID, &m,
+	    sizeof(m));
+	disk_id(&m, ID_A "x");
+	cleanup_violation("DISK_ID with a 37th character", 0, 0, IMSG_DISK_ID,
+	    &m, sizeof(m));
+	disk_id(&m, "0a0a0a0a-0000-4000-8000-00000000000g");
+	cleanup_violation("DISK_ID with a g", 0, 0, IMSG_DISK_ID, &m,
+	    sizeof(m));
+	disk_id(&m, "0a0a0a0a/0000-4000-8000-00000000000a");
+	cleanup_violation("DISK_ID with a slash", 0, 0, IMSG_DISK_ID, &m,
+	    sizeof(m));
+	disk_id(&m, ID_B);
+	cleanup_violation("a 65th DISK_ID", 0, DISK_IDS_MAX, IMSG_DISK_ID, &m,
+	    sizeof(m));
+	cleanup_violation("DISK_ID after LOG_DONE", 1, 0, IMSG_DISK_ID, &m,
+	    sizeof(m));
+	cleanup_violation("LOG_DONE twice", 1, 0, IMSG_LOG_DONE, NULL, 0);
+	cleanup_violation("LOG_DONE while virt-v2v runs", 0, 0, IMSG_LOG_DONE,
+	    NULL, 0);
+}
+
 int
 main(void)
 {
 	struct msg_limit	lim;
 	struct msg_done		done;
+	struct msg_disk_id	did;
 	char			junk[3] = "xyz";
 
 	signal(SIGPIPE, SIG_IGN);
@@ -681,5 +876,11 @@ main(void)
 	undying();
 	busy();
 	silent();
+	disk_id(&did, ID_A);
+	violation("DISK_ID in a run without a cleanup", IMSG_DISK_ID, &did,
+	    sizeof(did), 0);
+	violation("DISK_ID short", IMSG_DISK_ID, junk, 3, 0);
+	cleanup_flow();
+	cleanup_violations();
 	return report();
 }
