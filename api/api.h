@@ -37,6 +37,18 @@ struct reply {
 	json_t		*json;		/* NULL: no JSON body */
 };
 
+/* The options of both modes (main.c); the wrapper builds them. */
+#define API_DISKS_MAX		256	/* = CONF_DISKS_MAX */
+struct apiopts {
+	const char	*url;
+	const char	*storage;
+	const char	*cafile;
+	const char	*pwfile;	/* cleanup: the run's secret file */
+	int		 insecure;
+	const char	*disks[API_DISKS_MAX];	/* cleanup: the wrapper's ids */
+	size_t		 ndisks;
+};
+
 /* http.c */
 int	 http_init(struct http *, const char *, int, int);
 void	 http_free(struct http *);
@@ -63,10 +75,10 @@ const char *api_fault(const struct reply *);
 /* lookup.c */
 int	 storage_find(struct engine *, struct http *, const char *,
 	    json_t **);
-int	 lookup_main(int, char *[]);
+int	 lookup_main(const struct apiopts *);
 
 /* cleanup.c */
-int	 cleanup_main(int, char *[]);
+int	 cleanup_main(const struct apiopts *);
 
 /* secret.c */
 char	*secret_read_fd(int);

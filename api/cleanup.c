@@ -34,8 +34,7 @@ struct disk {
 struct job {
 	struct engine	 e;
 	struct http	 h;
-	const char	*url, *storage, *cafile, *pwfile;
-	int		 insecure;
+	const char	*storage, *pwfile;
 	struct disk	 d[DISKS_MAX];
 	size_t		 nd;
 };
@@ -289,47 +288,25 @@ clean(struct job *j)
 	return rv;
 }
 
-static void
-cleanup_args(struct job *j, int argc, char *argv[])
-{
-	int	i;
-
-	for (i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--insecure") == 0)
-			j->insecure = 1;
-		else if (i + 1 < argc && strcmp(argv[i], "--url") == 0)
-			j->url = argv[++i];
-		else if (i + 1 < argc && strcmp(argv[i], "--storage") == 0)
-			j->storage = argv[++i];
-		else if (i + 1 < argc && strcmp(argv[i], "--cafile") == 0)
-			j->cafile = argv[++i];
-		else if (i + 1 < argc &&
-		    strcmp(argv[i], "--password-file") == 0)
-			j->pwfile = argv[++i];
-		else if (i + 1 < argc && strcmp(argv[i], "--disk") == 0)
-			disk_add(j, argv[++i], 1);
-		else
-			fatalx("cleanup: bad arguments");
-	}
-	if (j->url == NULL || j->storage == NULL || j->pwfile == NULL)
-		fatalx("cleanup: --url, --storage and --password-file are "
-		    "needed");
-}
-
 /*
- * cleanup --url URL --storage NAME --password-file FILE [--cafile FILE]
- * [--insecure] [--disk UUID ...]; priv's orders on stdin.  Exits 0 when
- * nothing is left to remove.
+ * priv's orders on stdin; the --disk ids are the wrapper's own.  Exits
+ * 0 when nothing is left to remove.
  */
 int
-cleanup_main(int argc, char *argv[])
+cleanup_main(const struct apiopts *o)
 {
 	static struct job	j;
 	char			err[512];
+	size_t			i;
 	int			rv;
 
-	cleanup_args(&j, argc, argv);
-	if (engine_parse(&j.e, j.url, err, sizeof(err)) == -1)
+	if (o->pwfile == NULL)
+		fatalx("cleanup: --password-file is needed");
+	j.storage = o->storage;
+	j.pwfile = o->pwfile;
+	for (i = 0; i < o->ndisks; i++)
+		disk_add(&j, o->disks[i], 1);
+	if (engine_parse(&j.e, o->url, err, sizeof(err)) == -1)
 		fatalx("cleanup: %s", err);
 	if (!read_orders(&j))
 		return 0;
@@ -338,7 +315,7 @@ cleanup_main(int argc, char *argv[])
 		return 0;
 	}
 	log_info("cleanup: %zu disks to look at in %s", j.nd, j.storage);
-	if (http_init(&j.h, j.cafile, j.insecure, API_CLEANUP_MS) == -1)
+	if (http_init(&j.h, o->cafile, o->insecure, API_CLEANUP_MS) == -1)
 		fatalx("%s", j.h.err);
 	rv = clean(&j);
 	http_free(&j.h);

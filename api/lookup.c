@@ -86,44 +86,26 @@ lookup(struct engine *e, struct http *h, const char *name, char *type,
 	return rv;
 }
 
-/*
- * lookup --url URL --storage NAME [--cafile FILE] [--insecure], the
- * password on stdin.  Prints the storage type, or one line why not.
- */
+/* The password on stdin.  Prints the storage type, or one line why not. */
 int
-lookup_main(int argc, char *argv[])
+lookup_main(const struct apiopts *o)
 {
 	struct engine	 e;
 	struct http	 h;
-	const char	*url = NULL, *name = NULL, *cafile = NULL;
 	char		*password, type[64], err[512];
-	int		 i, insecure = 0, rv = 1;
+	int		 rv = 1;
 
-	for (i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--insecure") == 0)
-			insecure = 1;
-		else if (i + 1 < argc && strcmp(argv[i], "--url") == 0)
-			url = argv[++i];
-		else if (i + 1 < argc && strcmp(argv[i], "--storage") == 0)
-			name = argv[++i];
-		else if (i + 1 < argc && strcmp(argv[i], "--cafile") == 0)
-			cafile = argv[++i];
-		else
-			fatalx("lookup: bad arguments");
-	}
-	if (url == NULL || name == NULL)
-		fatalx("lookup: --url and --storage are needed");
 	if ((password = secret_read_fd(STDIN_FILENO)) == NULL)
 		fatalx("lookup: no password on standard input");
-	if (engine_parse(&e, url, err, sizeof(err)) == -1) {
+	if (engine_parse(&e, o->url, err, sizeof(err)) == -1) {
 		secret_free(password);
 		printf("%s\n", err);
 		return 1;
 	}
-	if (http_init(&h, cafile, insecure, API_LOOKUP_MS) == -1)
+	if (http_init(&h, o->cafile, o->insecure, API_LOOKUP_MS) == -1)
 		fatalx("%s", h.err);
 	if (engine_login(&e, &h, password) == 0 &&
-	    lookup(&e, &h, name, type, sizeof(type)) == 0) {
+	    lookup(&e, &h, o->storage, type, sizeof(type)) == 0) {
 		printf("%s\n", type);
 		rv = 0;
 	} else

@@ -19,14 +19,46 @@ static __attribute__((noreturn)) void
 usage(void)
 {
 	fprintf(stderr, "usage: virt-v2v-wrapper-api lookup | cleanup "
+	    "--url URL --storage NAME [--cafile FILE | --insecure]\n"
+	    "           [--password-file FILE] [--disk UUID ...]\n"
 	    "(run by virt-v2v-wrapper, see virt-v2v-wrapper(8))\n");
 	_exit(1);
+}
+
+static void
+parse_opts(int argc, char *argv[], struct apiopts *o)
+{
+	int	i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--insecure") == 0)
+			o->insecure = 1;
+		else if (i + 1 == argc)
+			usage();
+		else if (strcmp(argv[i], "--url") == 0)
+			o->url = argv[++i];
+		else if (strcmp(argv[i], "--storage") == 0)
+			o->storage = argv[++i];
+		else if (strcmp(argv[i], "--cafile") == 0)
+			o->cafile = argv[++i];
+		else if (strcmp(argv[i], "--password-file") == 0)
+			o->pwfile = argv[++i];
+		else if (strcmp(argv[i], "--disk") == 0 &&
+		    o->ndisks < API_DISKS_MAX)
+			o->disks[o->ndisks++] = argv[++i];
+		else
+			usage();
+	}
+	if (o->url == NULL || o->storage == NULL)
+		usage();
 }
 
 int
 main(int argc, char *argv[])
 {
 	struct rlimit	nocore = { 0, 0 };
+	struct apiopts	o;
 	int		rv;
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
@@ -37,18 +69,19 @@ main(int argc, char *argv[])
 	log_procinit("api");
 	if (argc < 2)
 		usage();
+	parse_opts(argc, argv, &o);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		fatalx("libcurl did not start");
 	if (strcmp(argv[1], "lookup") == 0) {
 		/* stdout is the answer, one line either way; the
 		 * wrapper reads stderr with it */
 		log_init(1, 0);
-		rv = lookup_main(argc, argv);
+		rv = lookup_main(&o);
 	} else if (strcmp(argv[1], "cleanup") == 0) {
 		/* stderr is the wrapper log */
 		log_init(0, 0);
 		log_setfd(STDERR_FILENO);
-		rv = cleanup_main(argc, argv);
+		rv = cleanup_main(&o);
 	} else
 		usage();
 	curl_global_cleanup();
