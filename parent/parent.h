@@ -117,6 +117,10 @@ int	 agent_start(const struct conf *, struct run *, char *, size_t);
 void	 agent_stop(struct run *);
 void	 agent_reap(int, const char *);
 
+/* prune.c */
+#define PRUNE_DAYS	30	/* the upstream Ansible role's */
+int	 prune_logs(const char *);
+
 /* reap.c */
 int	 reap_dead_runs(const struct env *);
 
