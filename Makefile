@@ -10,6 +10,11 @@ MANDIR		?= $(PREFIX)/share/man
 # The site settings stay in /etc whatever the PREFIX, where the program
 # looks for them.
 SYSCONFDIR	?= /etc
+# systemd's: the daily removal of old logs, the run directory at boot.
+# Debian's debhelper wants units in /lib (debian/rules says so).
+UNITDIR		?= $(PREFIX)/lib/systemd/system
+PRESETDIR	?= $(PREFIX)/lib/systemd/system-preset
+TMPFILESDIR	?= $(PREFIX)/lib/tmpfiles.d
 DESTDIR		?=
 
 VERSION		:= $(shell sed -n 's/^\#define WRAPPER_VERSION[^"]*"\([^"]*\)".*/\1/p' common/wrapper.h)
@@ -111,6 +116,13 @@ install: $(PROG)
 	ln -sf $(PROG) $(DESTDIR)$(BINDIR)/$(PROG).py
 	install -m 0644 man/$(PROG).8 $(DESTDIR)$(MANDIR)/man8/$(PROG).8
 	ln -sf $(PROG).8 $(DESTDIR)$(MANDIR)/man8/$(PROG).py.8
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PRESETDIR) $(DESTDIR)$(TMPFILESDIR)
+	sed 's,@BINDIR@,$(BINDIR),g' systemd/$(PROG)-prune-logs.service.in \
+	    >$(DESTDIR)$(UNITDIR)/$(PROG)-prune-logs.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/$(PROG)-prune-logs.service
+	install -m 0644 systemd/$(PROG)-prune-logs.timer $(DESTDIR)$(UNITDIR)/
+	install -m 0644 systemd/50-$(PROG).preset $(DESTDIR)$(PRESETDIR)/
+	install -m 0644 systemd/$(PROG).tmpfiles $(DESTDIR)$(TMPFILESDIR)/$(PROG).conf
 
 # The Debian package, built by dpkg-buildpackage from debian/; the .deb
 # (and its .buildinfo and .changes) end in the project root, not in "..".

@@ -18,8 +18,33 @@ make -s install DESTDIR="$D/p" PREFIX=/opt/v2vw >/dev/null 2>&1
 check "PREFIX is honoured" test -x "$D/p/opt/v2vw/bin/virt-v2v-wrapper"
 eq "the site settings in /etc, root's, mode 0644" \
     "$(stat -c '%U %a' "$D/etc/virt-v2v-wrapper.conf" 2>/dev/null)" "$(id -un) 644"
+U=$D/usr/lib/systemd/system
+eq "the log pruning units, mode 0644" \
+    "$(stat -c %a "$U/virt-v2v-wrapper-prune-logs.service" "$U/virt-v2v-wrapper-prune-logs.timer" 2>/dev/null | tr '\n' ' ')" "644 644 "
+eq "the service runs the installed program" \
+    "$(grep '^ExecStart=' "$U/virt-v2v-wrapper-prune-logs.service")" \
+    "ExecStart=/usr/bin/virt-v2v-wrapper --prune-logs=30"
+eq "the timer is enabled by the preset" \
+    "$(grep -v '^#' "$D/usr/lib/systemd/system-preset/50-virt-v2v-wrapper.preset")" \
+    "enable virt-v2v-wrapper-prune-logs.timer"
+eq "the tmpfiles.d entry: the run directory, root's 0755, no age" \
+    "$(grep -v '^#' "$D/usr/lib/tmpfiles.d/virt-v2v-wrapper.conf")" \
+    "d /run/virt-v2v-wrapper 0755 root root -"
 eq "nothing else is installed" "$(cd "$D" && find etc usr -type f -o -type l | sort | tr '\n' ' ')" \
-    "etc/virt-v2v-wrapper.conf usr/bin/virt-v2v-wrapper usr/bin/virt-v2v-wrapper.py usr/share/man/man8/virt-v2v-wrapper.8 usr/share/man/man8/virt-v2v-wrapper.py.8 "
+    "etc/virt-v2v-wrapper.conf usr/bin/virt-v2v-wrapper usr/bin/virt-v2v-wrapper.py usr/lib/systemd/system-preset/50-virt-v2v-wrapper.preset usr/lib/systemd/system/virt-v2v-wrapper-prune-logs.service usr/lib/systemd/system/virt-v2v-wrapper-prune-logs.timer usr/lib/tmpfiles.d/virt-v2v-wrapper.conf usr/share/man/man8/virt-v2v-wrapper.8 usr/share/man/man8/virt-v2v-wrapper.py.8 "
+# Under another PREFIX the service names the program there, and systemd
+# finds both units well-formed (the program they name exists).
+if command -v systemd-analyze >/dev/null; then
+	make -s install DESTDIR= PREFIX="$D/v" SYSCONFDIR="$D/v/etc" >/dev/null 2>&1
+	eq "PREFIX: the service runs the program there" \
+	    "$(grep '^ExecStart=' "$D/v/lib/systemd/system/virt-v2v-wrapper-prune-logs.service")" \
+	    "ExecStart=$D/v/bin/virt-v2v-wrapper --prune-logs=30"
+	(cd "$D/v/lib/systemd/system" && systemd-analyze verify --man=no \
+	    virt-v2v-wrapper-prune-logs.service virt-v2v-wrapper-prune-logs.timer) >"$D/verify.log" 2>&1
+	eq "systemd-analyze verify: both units are well-formed" "$?:$(cat "$D/verify.log")" "0:"
+else
+	skip "systemd units: no systemd-analyze"
+fi
 
 # glibc 2.28 (EL8).  A build on a newer glibc binds a few symbols to its
 # own versions whatever the source does (crt1's __libc_start_main; the
