@@ -21,7 +21,7 @@
  * become root rights.  (sudo's env_reset drops these anyway; a sudoers
  * rule that keeps them must not be able to hurt.)
  */
-static int
+int
 under_sudo(void)
 {
 	const char	*s = getenv("SUDO_UID");

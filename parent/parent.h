@@ -98,6 +98,7 @@ struct run {
 
 /* env.c */
 int	 env_load(struct env *, char *, size_t);
+int	 under_sudo(void);
 
 /* siteconf.c */
 int	 siteconf_load(const char *, struct env *, char *, size_t);

@@ -11,6 +11,9 @@
  * AT_REMOVEDIR removes a name in that very directory, never what a link
  * points to and never a directory; vdsm can remove such a name itself.
  * Nothing is opened, so a FIFO or a device cannot block or act.
+ *
+ * Not under sudo: an account allowed to run conversions has rights on
+ * its own runs only, and this removes every run's logs.
  */
 #include <sys/stat.h>
 
@@ -61,6 +64,9 @@ prune_logs(const char *arg)
 	DIR		*d;
 	int		 fd, n = 0, failed = 0, rv;
 
+	if (under_sudo())
+		fatalx("--prune-logs: refused under sudo (it removes every "
+		    "run's logs); run it as root");
 	if (arg != NULL)
 		days = strtonum(arg, 1, PRUNE_DAYS_MAX, &errstr);
 	if (errstr != NULL)

@@ -57,6 +57,9 @@ refused --prune-logs=0 "zero days"
 refused --prune-logs=abc "days not a number"
 refused --prune-logs= "no days"
 refused --prune-logs=36501 "more than a century"
+export SUDO_UID=4321
+refused --prune-logs=1 "under sudo (a caller's rights are its own runs')"
+unset SUDO_UID
 chmod 775 "$L"
 refused --prune-logs "a log directory its group can write"
 chmod 755 "$L"
