@@ -319,3 +319,6 @@ check "the sudo account may not write root's throttling file" \
     eval '! sftp_do v2vtengine "put \"$D/throttle.json\" \"$ROOT_THR\""'
 check "the account without sudo may not run the wrapper through sudo" \
     eval '! printf %s "$IN" | ACCT=v2vtnosudo rsh v2vtnosudo "sudo -n /usr/bin/virt-v2v-wrapper" >/dev/null 2>&1'
+rsh v2vtengine "sudo /usr/bin/virt-v2v-wrapper --prune-logs=1" >"$D/prune.out" 2>&1
+eq "the sudo account may not prune every run's logs through sudo" \
+    "$?:$(grep -c 'refused under sudo' "$D/prune.out")" "1:1"
