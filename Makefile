@@ -7,13 +7,20 @@ PROG		= virt-v2v-wrapper
 PREFIX		?= /usr
 BINDIR		?= $(PREFIX)/bin
 MANDIR		?= $(PREFIX)/share/man
-# The HTTP client lives beside the program, not on anybody's PATH.
-LIBEXECDIR	?= $(PREFIX)/libexec
+# The HTTP client lives beside the program, not on anybody's PATH: the
+# program finds it from its own place, PREFIX/bin -> PREFIX/libexec
+# (parent/env.c), so LIBEXECDIR follows PREFIX.
+LIBEXECDIR	= $(PREFIX)/libexec
 API		= $(PROG)-api
 API_PATH	= $(LIBEXECDIR)/$(PROG)/$(API)
 # The site settings stay in /etc whatever the PREFIX, where the program
 # looks for them.
 SYSCONFDIR	?= /etc
+# systemd's: the daily removal of old logs, the run directory at boot.
+# Debian's debhelper wants units in /lib (debian/rules says so).
+UNITDIR		?= $(PREFIX)/lib/systemd/system
+PRESETDIR	?= $(PREFIX)/lib/systemd/system-preset
+TMPFILESDIR	?= $(PREFIX)/lib/tmpfiles.d
 DESTDIR		?=
 
 VERSION		:= $(shell sed -n 's/^\#define WRAPPER_VERSION[^"]*"\([^"]*\)".*/\1/p' common/wrapper.h)
@@ -60,18 +67,13 @@ $(PROG): $(PROG_OBJS)
 $(API): $(API_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $(API_OBJS) $(API_LIBS)
 
-# Where the wrapper finds the client when V2V_WRAPPER_API does not say.
-parent/env.o: CPPFLAGS += -DDEFAULT_API='"$(API_PATH)"'
-parent/env.o: .apipath
 
 # Objects follow the flags: "make check SANITIZE=1" after a plain build
 # (or the other way round) rebuilds everything.
 .flags: FORCE
 	@echo '$(CC) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || \
 	    echo '$(CC) $(CFLAGS) $(LDFLAGS)' > $@
-# The same for the one object that holds an installation path.
-.apipath: FORCE
-	@echo '$(API_PATH)' | cmp -s - $@ || echo '$(API_PATH)' > $@
+
 FORCE:
 
 %.o: %.c $(wildcard common/*.h parent/*.h priv/*.h monitor/*.h api/*.h) .flags
@@ -131,6 +133,13 @@ install: $(PROG) $(API)
 	ln -sf $(PROG) $(DESTDIR)$(BINDIR)/$(PROG).py
 	install -m 0644 man/$(PROG).8 $(DESTDIR)$(MANDIR)/man8/$(PROG).8
 	ln -sf $(PROG).8 $(DESTDIR)$(MANDIR)/man8/$(PROG).py.8
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PRESETDIR) $(DESTDIR)$(TMPFILESDIR)
+	sed 's,@BINDIR@,$(BINDIR),g' systemd/$(PROG)-prune-logs.service.in \
+	    >$(DESTDIR)$(UNITDIR)/$(PROG)-prune-logs.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/$(PROG)-prune-logs.service
+	install -m 0644 systemd/$(PROG)-prune-logs.timer $(DESTDIR)$(UNITDIR)/
+	install -m 0644 systemd/50-$(PROG).preset $(DESTDIR)$(PRESETDIR)/
+	install -m 0644 systemd/$(PROG).tmpfiles $(DESTDIR)$(TMPFILESDIR)/$(PROG).conf
 
 # The Debian package, built by dpkg-buildpackage from debian/; the .deb
 # (and its .buildinfo and .changes) end in the project root, not in "..".
@@ -166,4 +175,4 @@ rpm: srpm
 	rm -rf $(RPMDIR)
 
 clean:
-	rm -f $(PROG) $(PROG_OBJS) $(API) $(API_OBJS) $(REGRESS_PROGS) .flags .apipath
+	rm -f $(PROG) $(PROG_OBJS) $(API) $(API_OBJS) $(REGRESS_PROGS) .flags

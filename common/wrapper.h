@@ -21,6 +21,10 @@
 #define DEFAULT_SYSTEMCTL	"/usr/bin/systemctl"
 #define DEFAULT_BUSCTL		"/usr/bin/busctl"
 #define DEFAULT_CGROUP_ROOT	"/sys/fs/cgroup"
+/* The oVirt API client, from the program's own PREFIX/bin/NAME:
+ * PREFIX/libexec/... (parent/env.c); this one when it is elsewhere. */
+#define API_SUBPATH		"libexec/virt-v2v-wrapper/virt-v2v-wrapper-api"
+#define DEFAULT_API		"/usr/" API_SUBPATH
 /* The one PATH a program we run gets (its argv[0] is absolute anyway). */
 #define SAFE_PATH		"PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/steer.h"
@@ -21,7 +22,7 @@
  * become root rights.  (sudo's env_reset drops these anyway; a sudoers
  * rule that keeps them must not be able to hurt.)
  */
-static int
+int
 under_sudo(void)
 {
 	const char	*s = getenv("SUDO_UID");
@@ -59,6 +60,33 @@ env_get(const char *name, const char *def, int path, const char **out,
 	return 0;
 }
 
+/*
+ * PREFIX/libexec/virt-v2v-wrapper/virt-v2v-wrapper-api beside our own
+ * PREFIX/bin: an install under any PREFIX finds its own client, and a
+ * build tree (no .../bin) the packages' place.
+ */
+static const char *
+api_default(void)
+{
+	static char	path[PATH_MAX];
+	char		self[PATH_MAX], *slash;
+	ssize_t		n;
+
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0)
+		return DEFAULT_API;
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) == NULL)
+		return DEFAULT_API;
+	*slash = '\0';
+	if ((slash = strrchr(self, '/')) == NULL || strcmp(slash, "/bin") != 0)
+		return DEFAULT_API;
+	slash[1] = '\0';
+	if ((size_t)snprintf(path, sizeof(path), "%s%s", self, API_SUBPATH) >=
+	    sizeof(path))
+		return DEFAULT_API;
+	return path;
+}
+
 int
 env_load(struct env *e, char *err, size_t errlen)
 {
@@ -78,7 +106,7 @@ env_load(struct env *e, char *err, size_t errlen)
 	    &e->systemctl, err, errlen) == -1 ||
 	    env_get("V2V_WRAPPER_BUSCTL", DEFAULT_BUSCTL, 1,
 	    &e->busctl, err, errlen) == -1 ||
-	    env_get("V2V_WRAPPER_API", DEFAULT_API, 1,
+	    env_get("V2V_WRAPPER_API", api_default(), 1,
 	    &e->api, err, errlen) == -1 ||
 	    env_get("V2V_WRAPPER_CGROUP_ROOT", DEFAULT_CGROUP_ROOT, 1,
 	    &e->cgroup_root, err, errlen) == -1 ||

@@ -32,7 +32,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: virt-v2v-wrapper [-nv] < input.json\n"
 	    "       virt-v2v-wrapper --cleanup | --checks | "
-	    "--check-rhv-guest-tools | --version\n");
+	    "--check-rhv-guest-tools | --version\n"
+	    "       virt-v2v-wrapper --prune-logs[=days]\n");
 	exit(1);
 }
 
@@ -80,6 +81,10 @@ parse_args(int argc, char *argv[], struct run *r)
 			exit(0);
 		} else if (strcmp(argv[i], "--cleanup") == 0) {
 			exit(cleanup_only(r));
+		} else if (strcmp(argv[i], "--prune-logs") == 0) {
+			exit(prune_logs(NULL));
+		} else if (strncmp(argv[i], "--prune-logs=", 13) == 0) {
+			exit(prune_logs(argv[i] + 13));
 		} else if (strcmp(argv[i], "--checks") == 0) {
 			printf("rhv-guest-tools\n");
 			exit(0);

@@ -104,6 +104,7 @@ struct run {
 
 /* env.c */
 int	 env_load(struct env *, char *, size_t);
+int	 under_sudo(void);
 
 /* siteconf.c */
 int	 siteconf_load(const char *, struct env *, char *, size_t);
@@ -122,6 +123,10 @@ int	 agent_paths(struct run *);
 int	 agent_start(const struct conf *, struct run *, char *, size_t);
 void	 agent_stop(struct run *);
 void	 agent_reap(int, const char *);
+
+/* prune.c */
+#define PRUNE_DAYS	30	/* the upstream Ansible role's */
+int	 prune_logs(const char *);
 
 /* reap.c */
 int	 reap_dead_runs(const struct env *);

@@ -9,9 +9,9 @@ what=${1:-build}
 
 deb_build="gcc make pkg-config libjansson-dev libnl-3-dev libnl-route-3-dev libcap-ng-dev libbsd-dev libcurl4-openssl-dev"
 deb_pkg="dpkg-dev debhelper fakeroot lintian rpm rpmlint git"
-deb_check="$deb_build mandoc jq iproute2 util-linux procps passwd openssh-client valgrind acl python3 openssl $deb_pkg"
+deb_check="$deb_build mandoc jq iproute2 util-linux procps passwd openssh-client openssh-server sudo valgrind acl python3 openssl $deb_pkg"
 rpm_build="gcc make pkgconf-pkg-config jansson-devel libnl3-devel libcap-ng-devel libbsd-devel libcurl-devel"
-rpm_check="$rpm_build mandoc jq iproute util-linux procps-ng shadow-utils openssh-clients valgrind acl python3 openssl"
+rpm_check="$rpm_build mandoc jq iproute util-linux procps-ng shadow-utils openssh-clients openssh-server sudo valgrind acl python3 openssl"
 
 # Present when every command and pkg-config module we need is found.
 have_all() {
@@ -22,9 +22,11 @@ have_all() {
 	    libbsd-overlay libcurl 2>/dev/null || return 1
 	if [ "$what" = check ]; then
 		for c in mandoc jq tc setpriv ssh-agent ssh-add ssh-keygen getfacl \
-		    python3 openssl; do
+		    sftp sudo python3 openssl; do
 			command -v $c >/dev/null 2>&1 || return 1
 		done
+		# The engine's ssh test runs its own sshd.
+		[ -x /usr/sbin/sshd ] || return 1
 	fi
 	# The package tools (both packages are built and compared on Debian)
 	# only where dpkg is the package manager.

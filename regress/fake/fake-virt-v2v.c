@@ -9,6 +9,8 @@
  *   --replay FILE       bytes to write to stdout
  *   --mr FILE           lines to write to the machine-readable file
  *   --delay-us N        pause after each line
+ *   --slow-at TEXT      after each line containing TEXT (progress frames),
+ *   --slow-us N         pause this long instead: a copy to watch
  *   --hold-at TEXT      after the first line containing TEXT, wait ...
  *   --go FILE           ... until FILE exists (checked every 10 ms)
  *   --rc N              exit status
@@ -31,8 +33,8 @@
 extern char	**environ;
 
 struct opts {
-	const char	*replay, *mr, *hold, *go, *argv_out, *caps;
-	long		 delay_us;
+	const char	*replay, *mr, *hold, *go, *argv_out, *caps, *slow;
+	long		 delay_us, slow_us;
 	int		 rc, sig, caps_rc;
 };
 
@@ -104,7 +106,10 @@ replay(const struct opts *o)
 			held = 1;
 			wait_go(o->go);
 		}
-		if (o->delay_us > 0)
+		if (o->slow != NULL && memmem(s, n, o->slow,
+		    strlen(o->slow)) != NULL)
+			usleep(o->slow_us);
+		else if (o->delay_us > 0)
 			usleep(o->delay_us);
 	}
 	free(buf);
@@ -169,6 +174,8 @@ main(int argc, char *argv[])
 		else if (!strcmp(argv[i], "--argv-out")) o.argv_out = argv[i + 1];
 		else if (!strcmp(argv[i], "--caps")) o.caps = argv[i + 1];
 		else if (!strcmp(argv[i], "--delay-us")) o.delay_us = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "--slow-at")) o.slow = argv[i + 1];
+		else if (!strcmp(argv[i], "--slow-us")) o.slow_us = atol(argv[i + 1]);
 		else if (!strcmp(argv[i], "--rc")) o.rc = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--caps-rc")) o.caps_rc = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--kill")) o.sig = atoi(argv[i + 1]);

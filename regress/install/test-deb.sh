@@ -23,6 +23,12 @@ if dpkg-query -W -f='${Status}' $PKG 2>/dev/null | grep -q installed; then
 	exit 0
 fi
 
+# What the package's scripts make beside its files: the timer's
+# enablement, the run directory of the tmpfiles.d entry (when the host
+# has none yet: the wrapper makes it too).
+WANTS=/etc/systemd/system/timers.target.wants/$PKG-prune-logs.timer
+RUNDIR=/run/$PKG
+had_rundir=; [ -d $RUNDIR ] && had_rundir=1
 D=$(mktemp -d /tmp/v2vw-deb.XXXXXX)
 LOGDIR=/var/log/vdsm/import
 OLDLOG=$LOGDIR/v2v-import-$(basename "$D").log
@@ -59,10 +65,20 @@ eq "the installed program is this version" \
 mkdir "$D/mi"
 make -s install DESTDIR="$D/mi" >/dev/null 2>&1
 WANT=$(cd "$D/mi" && find . ! -type d | sed 's/^\.//; s/\.8$/.8.gz/' | sort)
+# Debian's units are in /lib, the same directory as /usr/lib once /usr
+# is merged.
 GOT=$(dpkg -L $PKG | grep -v '^/usr/share/doc/' |
-    while read -r f; do [ -d "$f" ] || echo "$f"; done | sort)
+    while read -r f; do [ -d "$f" ] || echo "$f"; done |
+    sed 's,^/lib/systemd/,/usr/lib/systemd/,' | sort)
 eq "the package's files are make install's" "$GOT" "$WANT"
 eq "the .py name leads to the program" "$(readlink -f /usr/bin/$PKG.py)" /usr/bin/$PKG
+eq "the daily log pruning is enabled" "$(readlink $WANTS)" /lib/systemd/system/$PKG-prune-logs.timer
+if [ -z "$had_rundir" ]; then
+	eq "the tmpfiles.d entry made the run directory: root's 0755, no ACL" \
+	    "$(stat -c '%U:%G %a' $RUNDIR 2>/dev/null) $(getfacl -cps $RUNDIR 2>/dev/null)" "root:root 755 "
+else
+	skip "tmpfiles.d: $RUNDIR was there before the package"
+fi
 
 # A conversion log from an earlier run, and purge.
 for d in /var/log/vdsm $LOGDIR; do
@@ -77,5 +93,11 @@ for f in $FILES; do
 	[ -e "$f" ] || [ -L "$f" ] && left="$left $f"
 done
 eq "purge leaves nothing the package installed" "$left" ""
+check "purge removes the timer's enablement" test ! -e $WANTS -a ! -L $WANTS
+eq "purge leaves no systemd state of the package" \
+    "$(grep -rl "$PKG" /var/lib/systemd/deb-systemd-helper-enabled /etc/systemd/system 2>/dev/null)" ""
+if [ -z "$had_rundir" ]; then
+	check "purge removes the (empty) run directory" test ! -e $RUNDIR
+fi
 eq "purge forgets the package" "$(dpkg-query -W -f='${Status}' $PKG 2>/dev/null)" ""
 check "purge keeps the conversion logs" grep -q "an earlier conversion" "$OLDLOG"

@@ -49,6 +49,17 @@ GOT=$(rpm -qp --qf '[%{FILENAMES} %{FILEMODES:perms}\n]' "$RPM" 2>/dev/null |
     grep -v '^/usr/share/doc/\|^/usr/share/licenses/\|^/usr/lib/.build-id' |
     grep -v ' d' | sed 's/ .*//; s/\.gz$//' | sort)
 WANT=$(dpkg-deb -c "$DEB" | grep -v '^d' | awk '{ print $6 }' |
-    sed 's/^\.//' | grep -v '^/usr/share/doc/' | sed 's/\.gz$//' | sort)
+    sed 's/^\.//' | grep -v '^/usr/share/doc/' | sed 's/\.gz$//' |
+    sed 's,^/lib/systemd/,/usr/lib/systemd/,' | sort)
 eq "the RPM's files are the Debian package's" "$GOT" "$WANT"
+
+# The scriptlets (not run here: this rpm database is not a host's).
+SCRIPTS=$(rpm -qp --scripts "$RPM" 2>/dev/null)
+T=$PKG-prune-logs.timer
+check "post: the tmpfiles.d entry is applied" grep -q "systemd-tmpfiles --create /usr/lib/tmpfiles.d/$PKG.conf" <<<"$SCRIPTS"
+check "post: the timer is enabled by its preset on a first install" grep -q "systemctl --no-reload preset $T" <<<"$SCRIPTS"
+check "preun: the timer is disabled and stopped on removal" grep -q "systemctl --no-reload disable --now $T" <<<"$SCRIPTS"
+check "postun: the empty run directory goes on removal" grep -q "rmdir /run/$PKG" <<<"$SCRIPTS"
+eq "no macro is left unexpanded in the scriptlets" "$(grep -c '%' <<<"$SCRIPTS")" 0
+check "the scriptlets are valid sh" sh -n <(rpm -qp --qf '%{POSTIN}\n%{PREUN}\n%{POSTUN}\n' "$RPM")
 note "files: $(echo $GOT)"
