@@ -47,6 +47,8 @@ struct apiopts {
 	int		 insecure;
 	const char	*disks[API_DISKS_MAX];	/* cleanup: the wrapper's ids */
 	size_t		 ndisks;
+	const char	*state;		/* kube: the state file to follow */
+	const char	*metadata;	/* kube: virt-v2v's -o json file */
 };
 
 /* http.c */
@@ -79,6 +81,9 @@ int	 lookup_main(const struct apiopts *);
 
 /* cleanup.c */
 int	 cleanup_main(const struct apiopts *);
+
+/* kube.c */
+int	 kube_main(const struct apiopts *);
 
 /* secret.c */
 char	*secret_read_fd(int);

@@ -21,6 +21,8 @@ usage(void)
 	fprintf(stderr, "usage: virt-v2v-wrapper-api lookup | cleanup "
 	    "--url URL --storage NAME [--cafile FILE | --insecure]\n"
 	    "           [--password-file FILE] [--disk UUID ...]\n"
+	    "       virt-v2v-wrapper-api kube --url POD-URL --cafile FILE "
+	    "--state FILE --metadata FILE\n"
 	    "(run by virt-v2v-wrapper, see virt-v2v-wrapper(8))\n");
 	_exit(1);
 }
@@ -47,10 +49,15 @@ parse_opts(int argc, char *argv[], struct apiopts *o)
 		else if (strcmp(argv[i], "--disk") == 0 &&
 		    o->ndisks < API_DISKS_MAX)
 			o->disks[o->ndisks++] = argv[++i];
+		else if (strcmp(argv[i], "--state") == 0)
+			o->state = argv[++i];
+		else if (strcmp(argv[i], "--metadata") == 0)
+			o->metadata = argv[++i];
 		else
 			usage();
 	}
-	if (o->url == NULL || o->storage == NULL)
+	if (o->url == NULL || (o->storage == NULL &&
+	    strcmp(argv[1], "kube") != 0))
 		usage();
 }
 
@@ -82,6 +89,11 @@ main(int argc, char *argv[])
 		log_init(0, 0);
 		log_setfd(STDERR_FILENO);
 		rv = cleanup_main(&o);
+	} else if (strcmp(argv[1], "kube") == 0) {
+		/* stderr is the wrapper log */
+		log_init(0, 0);
+		log_setfd(STDERR_FILENO);
+		rv = kube_main(&o);
 	} else
 		usage();
 	curl_global_cleanup();

@@ -28,6 +28,12 @@
 /* The one PATH a program we run gets (its argv[0] is absolute anyway). */
 #define SAFE_PATH		"PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 
+/* Kubevirt mode, in a conversion pod: the monitor's user (nobody, in any
+ * image), the logs, and where virt-v2v writes the VM (-o json -os). */
+#define KUBEVIRT_NOBODY		65534
+#define KUBEVIRT_LOG_DIR	"/var/log/virt-v2v-wrapper"
+#define KUBEVIRT_DATA		"/data/vm"
+
 #define DEFAULT_USER		"vdsm"
 #define DEFAULT_GROUP		"kvm"
 /* Site settings: the conversion user and group, the log directory. */
@@ -55,7 +61,8 @@
 #define MONITOR_FD_V2VLOG	5
 #define MONITOR_FD_MRLOG	6
 #define MONITOR_FD_LOG		7
-#define MONITOR_FD_MAX		MONITOR_FD_LOG
+#define MONITOR_FD_COPY		8	/* stdout, or /dev/null */
+#define MONITOR_FD_MAX		MONITOR_FD_COPY
 
 /* The byte the daemon sends the first process once it runs. */
 #define READY_BYTE		'R'
@@ -68,7 +75,8 @@
 /* The monitor's options, a number in its argv. */
 #define MONITOR_OPT_VERBOSE	0x1
 #define MONITOR_OPT_ROOT	0x2	/* drop to the monitor's user */
-#define MONITOR_OPT_ALL		0x3
+#define MONITOR_OPT_COPY	0x4	/* virt-v2v's output to FD_COPY too */
+#define MONITOR_OPT_ALL		0x7
 #define HELPER_FLAG		"--exec-helper-internal"
 
 enum imsg_type {

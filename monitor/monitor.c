@@ -65,6 +65,8 @@ struct monitor {
 	int		 exit_code;
 	int		 stop_sent;
 	int		 cleanup;	/* priv removes a failed run's disks */
+	int		 copyfd;	/* Kubevirt: stdout, non-blocking; or -1 */
+	long long	 dropped;	/* bytes its reader was too slow for */
 	int		 ids_sent;	/* of the parser's disk ids */
 	long long	 last_write;
 	int		 write_failing;
@@ -107,8 +109,26 @@ monitor_write(struct monitor *m)
 	m->last_write = mono_ms();
 }
 
+/*
+ * Kubevirt: the bytes go on to stdout as they are, as far as its reader
+ * takes them now; the rest is counted, never waited for.
+ */
 static void
-read_fd(int fd, struct lines *l)
+copy_out(struct monitor *m, const char *buf, size_t len)
+{
+	ssize_t	n;
+
+	n = write(m->copyfd, buf, len);
+	if (n == -1 && errno != EAGAIN && errno != EINTR) {
+		log_warn("copying virt-v2v's output to standard output, "
+		    "stopped");
+		m->copyfd = -1;
+	}
+	m->dropped += len - (n > 0 ? (size_t)n : 0);
+}
+
+static void
+read_fd(struct monitor *m, int fd, struct lines *l)
 {
 	static char	buf[READ_CHUNK];
 	ssize_t		n;
@@ -120,6 +140,8 @@ read_fd(int fd, struct lines *l)
 			continue;
 		if (n <= 0)
 			return;
+		if (fd == MONITOR_FD_V2VLOG && m->copyfd != -1)
+			copy_out(m, buf, n);
 		lines_feed(l, buf, n);
 	}
 }
@@ -159,8 +181,8 @@ read_logs(struct monitor *m)
 	/* Lines name disks: the seeds from source_disks come first. */
 	if (m->phase == MPH_CONF)
 		return;
-	read_fd(MONITOR_FD_MRLOG, &m->mr);
-	read_fd(MONITOR_FD_V2VLOG, &m->v2v);
+	read_fd(m, MONITOR_FD_MRLOG, &m->mr);
+	read_fd(m, MONITOR_FD_V2VLOG, &m->v2v);
 }
 
 static int
@@ -197,6 +219,9 @@ monitor_finish(struct monitor *m)
 	/* A full or read-only disk may come back: for a few seconds. */
 	if (!wait_for(state_written, m, FINAL_WRITE_MS, 100))
 		log_warnx("the final state could not be written");
+	if (m->dropped > 0)
+		log_warnx("%lld bytes of virt-v2v's output were not copied to "
+		    "standard output: its reader was too slow", m->dropped);
 	d.failed = e.failed;
 	if (imsg_compose(&m->ibuf, IMSG_MONITOR_DONE, &d, sizeof(d)) == 0)
 		imsg_flush(&m->ibuf);
@@ -691,6 +716,13 @@ monitor_main(int argc, char *argv[])
 		fatalx("monitor: bad arguments: %s", errstr);
 	log_init(0, flags & MONITOR_OPT_VERBOSE);
 
+	m.copyfd = -1;
+	if (flags & MONITOR_OPT_COPY) {
+		if (fcntl(MONITOR_FD_COPY, F_SETFL, O_NONBLOCK) == -1)
+			log_warn("standard output: not copying to it");
+		else
+			m.copyfd = MONITOR_FD_COPY;
+	}
 	watch_files(&m);
 	/* A file written before the watch existed is read once at start. */
 	m.throttle_due = 1;

@@ -116,7 +116,7 @@ env_load(struct env *e, char *err, size_t errlen)
 	    &e->run_dir, err, errlen) == -1)
 		return -1;
 	/* The site's settings, then the environment over them. */
-	e->log_dir = DEFAULT_LOG_DIR;
+	e->log_dir = e->log_dir_default = DEFAULT_LOG_DIR;
 	e->user = DEFAULT_USER;
 	e->group = DEFAULT_GROUP;
 	if (env_get("V2V_WRAPPER_CONF", DEFAULT_SITE_CONF, 1, &conf, err,

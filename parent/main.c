@@ -49,7 +49,7 @@ init_run(struct run *r)
 	r->pc.steerparentfd = r->pc.steercgfd = r->pc.steerpinfd = -1;
 	r->steer.mapfd = r->steer.progfd = -1;
 	r->pc.agent_pid = r->pc.v2v_pid = -1;
-	r->pc.cleaner_pid = r->pc.cleanerfd = -1;
+	r->pc.cleaner_pid = r->pc.cleanerfd = r->pc.kube_pid = -1;
 	r->pc.gofd = r->pc.execfd = r->pc.readyfd = r->pc.sock = -1;
 	r->pc.monitor_pid = -1;
 	r->pc.root = geteuid() == 0;
@@ -191,6 +191,7 @@ start_helpers(const struct conf *cf, struct run *r, int readyfd)
 	if (agent_start(cf, r, err, sizeof(err)) == -1 ||
 	    ovirt_cleaner_start(cf, r, err, sizeof(err)) == -1)
 		fail_early(cf, r, readyfd, err);
+	kube_start(r);
 }
 
 int

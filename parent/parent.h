@@ -29,6 +29,7 @@ struct env {
 	char		 cgroup2_buf[PATH_MAX];
 	int		 systemd_given;	/* V2V_WRAPPER_SYSTEMD_RUN was set */
 	const char	*log_dir;
+	const char	*log_dir_default;	/* log_dir, when nobody moved it */
 	const char	*run_dir;
 	const char	*user;
 	const char	*group;
@@ -100,6 +101,11 @@ struct run {
 	const char	*allocation;		/* NULL: the input's */
 	char		(*disk_ids)[40];	/* one per source disk */
 	size_t		 ndisk_ids;
+	/* Kubevirt: virt-v2v's output on stdout; the pod to put the
+	 * progress on, or "" */
+	int		 copy_stdout;
+	char		 kube_url[1024];
+	char		 kube_meta[PATH_MAX];	/* virt-v2v's -o json file */
 };
 
 /* env.c */
@@ -198,6 +204,12 @@ int	 ovirt_prepare(const struct conf *, struct run *, char *, size_t);
 void	 ovirt_log(const struct conf *, const struct run *);
 int	 ovirt_cleaner_start(const struct conf *, struct run *, char *,
 	    size_t);
+
+/* kube.c */
+void	 kube_users(struct run *);
+int	 kube_logdir(struct run *, char *, size_t);
+int	 kube_prepare(const struct conf *, struct run *);
+void	 kube_start(struct run *);
 
 /* start.c */
 void	 sanitizer_env(char **);

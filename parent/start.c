@@ -51,14 +51,15 @@ monitor_exec(const struct run *r, int sock)
 	char		*argv[] = { prog, flag, uid, gid, fl, ncpu, NULL };
 	char		*envp[] = { NULL, NULL, NULL };
 	int		 src[] = { sock, r->pc.rundirfd, r->v2vlogrfd,
-			    r->mrlogrfd, r->logfd };
-	int		 tmp[5], i, null, exe;
+			    r->mrlogrfd, r->logfd, -1 };
+	int		 tmp[6], i, null, exe, copy = r->copy_stdout;
 	sigset_t	 none;
 
 	snprintf(uid, sizeof(uid), "%u", r->mon_uid);
 	snprintf(gid, sizeof(gid), "%u", r->mon_gid);
 	snprintf(fl, sizeof(fl), "%d", (r->verbose ? MONITOR_OPT_VERBOSE : 0) |
-	    (r->pc.root ? MONITOR_OPT_ROOT : 0));
+	    (r->pc.root ? MONITOR_OPT_ROOT : 0) |
+	    (copy ? MONITOR_OPT_COPY : 0));
 	/* priv bounds a cpu limit by the same count: one for the run. */
 	snprintf(ncpu, sizeof(ncpu), "%ld", r->pc.ncpu);
 	sigemptyset(&none);
@@ -68,16 +69,21 @@ monitor_exec(const struct run *r, int sock)
 	 * secrets, when it is a file), not its terminal (TIOCSTI), not its
 	 * session.  The monitor logs to the wrapper log only.
 	 */
-	if ((null = open(_PATH_DEVNULL, O_RDWR)) == -1 ||
-	    dup2(null, STDIN_FILENO) == -1 || dup2(null, STDOUT_FILENO) == -1 ||
+	if ((null = open(_PATH_DEVNULL, O_RDWR)) == -1)
+		fatal("%s", _PATH_DEVNULL);
+	/* Kubevirt: virt-v2v's output goes on to the pod's log, which is
+	 * our stdout; the monitor never waits for its reader. */
+	if ((src[5] = copy ? fcntl(STDOUT_FILENO, F_DUPFD, 16) : null) == -1)
+		fatal("fcntl F_DUPFD");
+	if (dup2(null, STDIN_FILENO) == -1 || dup2(null, STDOUT_FILENO) == -1 ||
 	    dup2(null, STDERR_FILENO) == -1)
 		fatal("%s", _PATH_DEVNULL);
 	if (setsid() == -1 || chdir("/") == -1)
 		fatal("setsid");
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)
 		if ((tmp[i] = fcntl(src[i], F_DUPFD, 16)) == -1)
 			fatal("fcntl F_DUPFD");
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)
 		if (dup2(tmp[i], MONITOR_FD_SOCK + i) == -1)
 			fatal("dup2");
 	closefrom(MONITOR_FD_MAX + 1);

@@ -110,11 +110,14 @@ validate(const struct conf *cf, struct run *r, char *err, size_t errlen)
 {
 	if (env_load(&r->env, err, errlen) == -1 ||
 	    users_resolve(cf, r, err, errlen) == -1 ||
+	    (cf->output == OUTPUT_KUBEVIRT &&
+	    kube_logdir(r, err, errlen) == -1) ||
 	    setup_check(r, err, errlen) == -1 ||
 	    probe_caps(r, err, errlen) == -1 ||
 	    check_vault(cf, r, err, errlen) == -1 ||
 	    check_iso(cf, r, err, errlen) == -1 ||
-	    ovirt_prepare(cf, r, err, errlen) == -1)
+	    ovirt_prepare(cf, r, err, errlen) == -1 ||
+	    kube_prepare(cf, r) == -1)
 		return -1;
 	check_systemd(cf, r);
 	return 0;

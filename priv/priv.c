@@ -106,6 +106,8 @@ priv_reap(struct priv *p)
 			 * SIGCHLD: DONE may be among them. */
 			if (p->mon == MON_RUNNING)
 				priv_mon_phase(p, MON_DRAINING);
+		} else if (pid == p->kube_pid) {
+			p->kube_pid = -1;
 		} else if (pid == p->cleaner_pid) {
 			cleaner_reaped(p, status);
 		} else if (pid == p->agent_pid) {
@@ -267,9 +269,12 @@ priv_main(const struct privconf *conf)
 
 	priv_loop(&p, &waitmask);
 	cleanup_run(&p);
-	/* No process of the run outlives priv. */
+	/* No process of the run outlives priv; the pod's client sends its
+	 * last patches first. */
 	if (p.monitor_pid != -1)
 		child_stop_wait_for(p.monitor_pid, PRIV_REAP_SEC);
+	if (p.kube_pid != -1)
+		child_stop_wait_for(p.kube_pid, PRIV_KUBE_SEC);
 	priv_end_facts(&p, END_EXITED, &f);
 	end_decide(&f, &e);
 	log_info("run ended, %s", e.failed ? "failed" : "succeeded");

@@ -62,6 +62,7 @@ struct priv {
 	int			 mon_failed;	/* the monitor's verdict */
 	pid_t			 monitor_pid;	/* -1 once reaped */
 	pid_t			 agent_pid;	/* -1 once stopped or reaped */
+	pid_t			 kube_pid;	/* -1 once reaped */
 	int			 secrets_gone;
 	unsigned char		 secret_gone[SECRETS_MAX];
 	/* the cleanup client, and the disk ids the monitor passed on */
@@ -94,6 +95,7 @@ struct priv {
 #define PRIV_DONE_MS		60000	/* from virt-v2v's end to DONE */
 #define PRIV_DONE_STOP_MS	5000	/* the same, once asked to stop */
 #define PRIV_REAP_SEC		5	/* for the monitor's own end */
+#define PRIV_KUBE_SEC		30	/* the pod's last patches */
 #define PRIV_CLEANER_MS		(330 * 1000)	/* the client's 300 s, and
 						 * its last requests */
 

@@ -27,6 +27,9 @@ struct privconf {
 	 * waiting for its orders on cleanerfd; or -1 */
 	pid_t		  cleaner_pid;
 	int		  cleanerfd;
+	/* Kubevirt: the API client that puts the progress on the pod, which
+	 * follows the state file and ends after the final one; or -1 */
+	pid_t		  kube_pid;
 	/* a direct child: virt-v2v forked, waiting for GO_BYTE; or -1 */
 	pid_t		  v2v_pid;
 	int		  gofd;

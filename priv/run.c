@@ -32,6 +32,7 @@ priv_init(struct priv *p, const struct privconf *conf)
 	p->pidfd = -1;
 	p->monitor_pid = conf->monitor_pid;
 	p->agent_pid = conf->agent_pid;
+	p->kube_pid = conf->kube_pid > 0 ? conf->kube_pid : -1;
 	p->netwhy = conf->netwhy;
 	p->tc.no_classifier = conf->steer != NULL;
 	cleaner_init(p);

@@ -66,6 +66,29 @@ cleanup_env() {
 	[ -n "${T:-}" ] && rm -rf "$T"
 }
 
+# make_pki DIR: a test CA, a server certificate for 127.0.0.1 that it
+# signed (DIR/srv.pem, DIR/srv.key), and a second CA that signed nothing;
+# sets CA and OTHER_CA.  For the stand-ins of HTTPS APIs.
+make_pki() {
+	local d=$1 ca
+	mkdir -p -m 755 "$d"
+	for ca in ca other; do
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		    -nodes -keyout "$d/$ca.key" -out "$d/$ca.pem" -days 2 \
+		    -subj "/CN=v2vw test $ca" 2>/dev/null || return 1
+	done
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	    -keyout "$d/srv.key" -out "$d/srv.csr" -subj /CN=127.0.0.1 \
+	    2>/dev/null || return 1
+	printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' \
+	    >"$d/ext"
+	openssl x509 -req -in "$d/srv.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
+	    -CAcreateserial -out "$d/srv.pem" -days 2 -extfile "$d/ext" \
+	    2>/dev/null || return 1
+	chmod 644 "$d"/*.pem
+	CA=$d/ca.pem OTHER_CA=$d/other.pem
+}
+
 # fake_api TYPE: the oVirt API client the wrapper runs, a stand-in that
 # finds every storage domain to be of TYPE and has nothing to clean up
 # (regress/ovirt runs the real one against an engine stand-in).

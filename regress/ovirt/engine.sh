@@ -8,25 +8,7 @@
 ENGINE_PW='pa ss&w=rd%+"\x'	# every character that needs escaping
 ENGINE_PID=
 
-engine_certs() {
-	local d=$T/pki
-	mkdir -m 755 "$d"
-	for ca in ca other; do
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-		    -nodes -keyout "$d/$ca.key" -out "$d/$ca.pem" -days 2 \
-		    -subj "/CN=v2vw test $ca" 2>/dev/null || return 1
-	done
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-	    -keyout "$d/srv.key" -out "$d/srv.csr" -subj /CN=127.0.0.1 \
-	    2>/dev/null || return 1
-	printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' \
-	    >"$d/ext"
-	openssl x509 -req -in "$d/srv.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
-	    -CAcreateserial -out "$d/srv.pem" -days 2 -extfile "$d/ext" \
-	    2>/dev/null || return 1
-	chmod 644 "$d"/*.pem
-	CA=$d/ca.pem OTHER_CA=$d/other.pem
-}
+engine_certs() { make_pki "$T/pki"; }
 
 # engine_world FILE: the engine's users, domains, disks and transfers.
 engine_world() {

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Kubevirt mode, as the parent sets it up: a conversion pod, where the
+ * wrapper is the pod's first process and runs as the pod's user.  Who
+ * runs what (users.c asks kube_users()), where the logs go, and the API
+ * client that puts the progress on the pod (api/kube.c): it follows the
+ * state file, so that neither priv nor the monitor talks to the network.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cap-ng.h>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "common/slurp.h"
+#include "common/wrapper.h"
+#include "parent/parent.h"
+
+#define SA_DIR		"/var/run/secrets/kubernetes.io/serviceaccount"
+#define TOKEN_MAX	(16 * 1024)
+
+/* DNS-1123 names, as the API takes them: nothing that bends a URL. */
+static int
+k8s_name(const char *s)
+{
+	size_t	len = strlen(s);
+
+	return len > 0 && len <= 253 &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789.-") == len;
+}
+
+/*
+ * The pod's users.  virt-v2v runs as the caller (root in the pod, as
+ * before); the monitor and the API client as nobody (65534), a number
+ * any image has, with or without a passwd entry.  A pod that cannot
+ * change its user (no CAP_SETUID or CAP_SETGID) runs everything as the
+ * caller, as a wrapper that is not root does: confined, not switched.
+ */
+void
+kube_users(struct run *r)
+{
+	r->conv_uid = getuid();
+	r->conv_gid = getgid();
+	r->conv.drop = 0;
+	r->mon_uid = r->mon_gid = KUBEVIRT_NOBODY;
+	if (r->pc.root) {
+		capng_get_caps_process();
+		if (!capng_have_capability(CAPNG_EFFECTIVE, CAP_SETUID) ||
+		    !capng_have_capability(CAPNG_EFFECTIVE, CAP_SETGID)) {
+			log_info("no CAP_SETUID or CAP_SETGID: everything "
+			    "runs as uid %u", getuid());
+			r->pc.root = 0;
+		}
+	}
+	if (!r->pc.root) {
+		r->mon_uid = getuid();
+		r->mon_gid = getgid();
+	}
+}
+
+/* The site's log directory, or in a pod one of its own, made here. */
+int
+kube_logdir(struct run *r, char *err, size_t errlen)
+{
+	if (r->env.log_dir != r->env.log_dir_default)
+		return 0;
+	r->env.log_dir = KUBEVIRT_LOG_DIR;
+	if (mkdir(r->env.log_dir, 0755) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "log directory %s: %s", r->env.log_dir,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The pod to patch: the API server from the environment Kubernetes
+ * gives every pod, the namespace and CA from the service account, the
+ * name from POD_NAME (the Downward API), else HOSTNAME.  Outside a pod
+ * there is nothing to patch, and that is no error.
+ */
+int
+kube_prepare(const struct conf *cf, struct run *r)
+{
+	const char	*host = getenv("KUBERNETES_SERVICE_HOST");
+	const char	*port = getenv("KUBERNETES_SERVICE_PORT");
+	const char	*pod = getenv("POD_NAME");
+	char		 ns[256], *nl;
+	int		 v6;
+
+	if (cf->output != OUTPUT_KUBEVIRT)
+		return 0;
+	/* What kubectl logs shows: after the JSON line, virt-v2v's output. */
+	r->copy_stdout = 1;
+	if (pod == NULL || *pod == '\0')
+		pod = getenv("HOSTNAME");
+	if (host == NULL || port == NULL || pod == NULL) {
+		log_info("not in a Kubernetes pod: no progress on the pod");
+		return 0;
+	}
+	if (slurp_at(AT_FDCWD, SA_DIR "/namespace", ns, sizeof(ns)) <= 0) {
+		log_warn("%s/namespace: no progress on the pod", SA_DIR);
+		return 0;
+	}
+	if ((nl = strchr(ns, '\n')) != NULL)
+		*nl = '\0';
+	v6 = strchr(host, ':') != NULL;
+	if (!k8s_name(ns) || !k8s_name(pod) || strspn(port,
+	    "0123456789") != strlen(port) || strlen(port) > 5 ||
+	    strspn(host, "0123456789abcdefABCDEF.:-") != strlen(host) ||
+	    (size_t)snprintf(r->kube_url, sizeof(r->kube_url),
+	    "https://%s%s%s:%s/api/v1/namespaces/%s/pods/%s", v6 ? "[" : "",
+	    host, v6 ? "]" : "", port, ns, pod) >= sizeof(r->kube_url)) {
+		log_warnx("the pod's API address, namespace or name is not "
+		    "one the wrapper takes: no progress on the pod");
+		r->kube_url[0] = '\0';
+		return 0;
+	}
+	snprintf(r->kube_meta, sizeof(r->kube_meta), KUBEVIRT_DATA "/%s.json",
+	    cf->vm_name);
+	return 0;
+}
+
+/* execve() takes char *const []; nothing writes through these. */
+static char *
+arg(const char *s)
+{
+	return (char *)(uintptr_t)s;
+}
+
+/*
+ * The client, as the monitor's user, the service account's token on a
+ * pipe; its log lines go to the wrapper log.  A failure is a warning:
+ * the conversion does not depend on the pod's annotations.
+ */
+void
+kube_start(struct run *r)
+{
+	char		*argv[] = { arg(r->env.api), arg("kube"), arg("--url"),
+			    r->kube_url, arg("--cafile"), arg(SA_DIR "/ca.crt"),
+			    arg("--state"), r->state_file, arg("--metadata"),
+			    r->kube_meta, NULL };
+	char		*envp[4] = { arg("LC_ALL=C"), NULL };
+	struct creds	 mon = { r->pc.root, r->mon_uid, r->mon_gid };
+	char		*token;
+	ssize_t		 n;
+	int		 p[2];
+
+	if (r->kube_url[0] == '\0')
+		return;
+	sanitizer_env(envp + 1);
+	if ((token = calloc(1, TOKEN_MAX)) == NULL)
+		fatal("calloc");
+	if ((n = slurp_at(AT_FDCWD, SA_DIR "/token", token, TOKEN_MAX)) <= 0 ||
+	    n >= TOKEN_MAX - 1 || pipe2(p, O_CLOEXEC) == -1) {
+		log_warnx("%s/token: not readable, or too long: no progress "
+		    "on the pod", SA_DIR);
+		free(token);
+		return;
+	}
+	/* A pipe holds the token whole: written before the client runs. */
+	if (write(p[1], token, n) != n)
+		log_warn("handing the token over");
+	explicit_bzero(token, TOKEN_MAX);
+	free(token);
+	close(p[1]);
+	r->pc.kube_pid = run_start(&mon, argv, envp, p[0], r->logfd);
+	close(p[0]);
+	if (r->pc.kube_pid == -1)
+		log_warn("starting the Kubernetes API client");
+	else
+		log_info("Kubernetes API client for the pod's progress, pid %ld",
+		    (long)r->pc.kube_pid);
+}
