@@ -222,12 +222,14 @@ jmessage(const struct state *st)
 	return o;
 }
 
+#define DUMP_FLAGS	(JSON_COMPACT | JSON_REAL_PRECISION(4) | \
+			 JSON_PRESERVE_ORDER)
+
 /* The key order is part of the contract (DESIGN.md section 1). */
-char *
-state_dump(const struct state *st)
+static json_t *
+state_json(const struct state *st)
 {
 	json_t	*o;
-	char	*s;
 
 	if ((o = json_object()) == NULL)
 		return NULL;
@@ -252,8 +254,18 @@ state_dump(const struct state *st)
 		json_object_set_new(o, "failed", json_true());
 	if (st->finished)
 		json_object_set_new(o, "finished", json_true());
-	s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(4) |
-	    JSON_PRESERVE_ORDER);
+	return o;
+}
+
+char *
+state_dump(const struct state *st)
+{
+	json_t	*o;
+	char	*s;
+
+	if ((o = state_json(st)) == NULL)
+		return NULL;
+	s = json_dumps(o, DUMP_FLAGS);
 	json_decref(o);
 	return s;
 }
@@ -275,6 +287,70 @@ write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* What goes into the new file: text, or a state streamed as JSON. */
+struct fill {
+	const char		*text;
+	const struct state	*st;
+	int			 fd;
+	size_t			 len;
+	char			 buf[16384];
+};
+
+static int
+fill_flush(struct fill *f)
+{
+	int	rv = write_all(f->fd, f->buf, f->len);
+
+	f->len = 0;
+	return rv;
+}
+
+static int
+fill_put(const char *s, size_t len, void *arg)
+{
+	struct fill	*f = arg;
+	size_t		 n;
+
+	while (len > 0) {
+		if (f->len == sizeof(f->buf) && fill_flush(f) == -1)
+			return -1;
+		n = sizeof(f->buf) - f->len;
+		n = n < len ? n : len;
+		memcpy(f->buf + f->len, s, n);
+		f->len += n;
+		s += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * A state with 1024 disks of 4 KiB paths is 4 MB of JSON: streamed, it
+ * never exists whole in memory, nor twice in jansson's growing buffer
+ * and the copy json_dumps() returns (the monitor's peak was 20 MiB).
+ */
+static int
+fill(struct fill *f)
+{
+	json_t	*o;
+	int	 rv;
+
+	if (f->text != NULL)
+		return write_all(f->fd, f->text, strlen(f->text));
+	if ((o = state_json(f->st)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	rv = json_dump_callback(o, fill_put, f, DUMP_FLAGS);
+	json_decref(o);
+	if (rv == -1) {
+		if (errno == 0)
+			errno = ENOMEM;
+		return -1;
+	}
+	return fill_flush(f);
+}
+
 /*
  * The one way a state file is written, by every writer: a temporary file
  * beside it, renamed over it, so that a reader sees the old content or
@@ -283,23 +359,25 @@ write_all(int fd, const char *buf, size_t len)
  * created O_EXCL|O_NOFOLLOW; the mode is set explicitly, whatever the
  * umask.
  */
-int
-state_replace(int dirfd, const char *text)
+static int
+replace(int dirfd, struct fill *f)
 {
 	char	 tmp[64];
-	int	 fd, saved;
+	int	 saved;
 
 	snprintf(tmp, sizeof(tmp), ".%s.%08x", STATE_NAME, arc4random());
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	f->fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0644);
-	if (fd == -1)
+	if (f->fd == -1)
 		return -1;
-	if (fchmod(fd, 0644) == -1 || write_all(fd, text, strlen(text)) == -1) {
+	errno = 0;
+	if (fchmod(f->fd, 0644) == -1 || fill(f) == -1) {
 		saved = errno;
-		close(fd);
+		close(f->fd);
 		goto fail;
 	}
-	if (close(fd) == -1 || renameat(dirfd, tmp, dirfd, STATE_NAME) == -1) {
+	if (close(f->fd) == -1 || renameat(dirfd, tmp, dirfd, STATE_NAME) ==
+	    -1) {
 		saved = errno;
 		goto fail;
 	}
@@ -311,16 +389,22 @@ state_replace(int dirfd, const char *text)
 }
 
 int
+state_replace(int dirfd, const char *text)
+{
+	struct fill	f;
+
+	f.text = text;
+	f.len = 0;
+	return replace(dirfd, &f);
+}
+
+int
 state_write(int dirfd, const struct state *st)
 {
-	char	*s;
-	int	 rv;
+	struct fill	f;
 
-	if ((s = state_dump(st)) == NULL) {
-		errno = ENOMEM;
-		return -1;
-	}
-	rv = state_replace(dirfd, s);
-	free(s);
-	return rv;
+	f.text = NULL;
+	f.st = st;
+	f.len = 0;
+	return replace(dirfd, &f);
 }
