@@ -26,6 +26,15 @@
 static const char	*scan_portable(const struct sieve *, const char *,
 			    size_t);
 
+static int
+ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
 /* Bucket b gets bit b for every byte of set, in one table pair. */
 static void
 nibbles(unsigned char lo[16], unsigned char hi[16], const char *set,
@@ -56,26 +65,40 @@ flatten(unsigned char flat[256], const unsigned char lo[16],
 }
 
 #ifdef SIEVE_X86
-/* 32 positions: bit i set when p[i] and p[i + SIEVE_GAP] share a bucket. */
+/*
+ * The buckets of 32 bytes.  The low nibble needs no mask: vpshufb gives
+ * 0 for a byte with its top bit set, as the high nibble's table does
+ * (sieve_init takes ASCII only).
+ */
 __attribute__((target("avx2")))
-static inline unsigned int
-block_avx2(const char *p, __m256i lo0, __m256i hi0, __m256i lo1, __m256i hi1)
+static inline __m256i
+classes_avx2(const char *p, __m256i lo, __m256i hi)
 {
 	const __m256i	nib = _mm256_set1_epi8(0x0f);
-	__m256i		a, b, ca, cb;
+	__m256i		v;
 
-	a = _mm256_loadu_si256((const __m256i *)(const void *)p);
-	b = _mm256_loadu_si256((const __m256i *)(const void *)(p + SIEVE_GAP));
-	ca = _mm256_and_si256(
-	    _mm256_shuffle_epi8(lo0, _mm256_and_si256(a, nib)),
-	    _mm256_shuffle_epi8(hi0,
-	    _mm256_and_si256(_mm256_srli_epi16(a, 4), nib)));
-	cb = _mm256_and_si256(
-	    _mm256_shuffle_epi8(lo1, _mm256_and_si256(b, nib)),
-	    _mm256_shuffle_epi8(hi1,
-	    _mm256_and_si256(_mm256_srli_epi16(b, 4), nib)));
-	return ~(unsigned int)_mm256_movemask_epi8(_mm256_cmpeq_epi8(
-	    _mm256_and_si256(ca, cb), _mm256_setzero_si256()));
+	v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	return _mm256_and_si256(_mm256_shuffle_epi8(lo, v),
+	    _mm256_shuffle_epi8(hi, _mm256_and_si256(_mm256_srli_epi16(v, 4),
+	    nib)));
+}
+
+/* Non-zero where p[i] and p[i + SIEVE_GAP] share a bucket. */
+__attribute__((target("avx2")))
+static inline __m256i
+pairs_avx2(const char *p, const __m256i t[4])
+{
+	return _mm256_and_si256(classes_avx2(p, t[0], t[1]),
+	    classes_avx2(p + SIEVE_GAP, t[2], t[3]));
+}
+
+/* A bit per position of a pairs_avx2() result. */
+__attribute__((target("avx2")))
+static inline uint64_t
+mask_avx2(__m256i v)
+{
+	return ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v,
+	    _mm256_setzero_si256()));
 }
 
 __attribute__((target("avx2")))
@@ -86,27 +109,31 @@ table_avx2(const unsigned char t[16])
 	    _mm_loadu_si128((const __m128i *)(const void *)t));
 }
 
-/* 64 bytes a turn, one branch for both halves. */
+/* 64 bytes a turn, one test for both halves; masks only on a hit. */
 __attribute__((target("avx2")))
 static const char *
 scan_avx2(const struct sieve *sv, const char *p, size_t len)
 {
-	const __m256i	lo0 = table_avx2(sv->lo[0]), hi0 = table_avx2(sv->hi[0]);
-	const __m256i	lo1 = table_avx2(sv->lo[1]), hi1 = table_avx2(sv->hi[1]);
-	uint64_t	 m;
-	size_t		 i = 0;
+	__m256i		t[4], a, b;
+	uint64_t	m;
+	size_t		i = 0;
 
+	t[0] = table_avx2(sv->lo[0]);
+	t[1] = table_avx2(sv->hi[0]);
+	t[2] = table_avx2(sv->lo[1]);
+	t[3] = table_avx2(sv->hi[1]);
 	for (; i + 64 + SIEVE_GAP <= len; i += 64) {
-		m = block_avx2(p + i, lo0, hi0, lo1, hi1) |
-		    (uint64_t)block_avx2(p + i + 32, lo0, hi0, lo1, hi1) << 32;
-		if (m != 0)
-			return p + i + __builtin_ctzll(m);
+		a = pairs_avx2(p + i, t);
+		b = pairs_avx2(p + i + 32, t);
+		if (_mm256_testz_si256(_mm256_or_si256(a, b),
+		    _mm256_or_si256(a, b)))
+			continue;
+		m = mask_avx2(a) | mask_avx2(b) << 32;
+		return p + i + __builtin_ctzll(m);
 	}
-	for (; i + 32 + SIEVE_GAP <= len; i += 32) {
-		m = block_avx2(p + i, lo0, hi0, lo1, hi1);
-		if (m != 0)
+	for (; i + 32 + SIEVE_GAP <= len; i += 32)
+		if ((m = mask_avx2(pairs_avx2(p + i, t))) != 0)
 			return p + i + __builtin_ctzll(m);
-	}
 	return scan_portable(sv, p + i, len - i);
 }
 #endif
@@ -134,6 +161,8 @@ sieve_init(struct sieve *sv, const struct sieve_pair *pairs, size_t n,
 		fatalx("sieve: %zu pairs, at most %d", n, SIEVE_BUCKETS);
 	memset(sv, 0, sizeof(*sv));
 	for (i = 0; i < n; i++) {
+		if (!ascii(pairs[i].first) || !ascii(pairs[i].then))
+			fatalx("sieve: pair %zu is not ASCII", i);
 		nibbles(sv->lo[0], sv->hi[0], pairs[i].first, 1U << i);
 		nibbles(sv->lo[1], sv->hi[1], pairs[i].then, 1U << i);
 	}
