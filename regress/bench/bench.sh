@@ -10,6 +10,10 @@
 #  - peak RSS of parsebench and of the real monitor on both logs;
 #  - delay from a progress frame written to the state file showing it,
 #    through the real wrapper (latency.sh);
+#  - hostile logs (hostile.sh): 1024 distinct 4 KiB paths, one 100 MB
+#    line, 10 million empty lines, a frame every 11 bytes, each at N and
+#    2N: CPU per byte against the normal log's, the 2N/N CPU ratio, the
+#    cost per line, parsebench's and the real monitor's peak RSS;
 #  - where the parser's target is missed and perf works: its top symbols.
 # Exits non-zero only when a final state is wrong or a step cannot run.
 set -u
@@ -22,6 +26,9 @@ BIG=$((1 << 30))
 RATIO_TARGET=0.7
 RSS_TARGET_KIB=4096
 RSS_SAME_KIB=256	# "the same": the 1 GiB peak within this of the 1 MiB one
+HOSTILE_RSS_KIB=16384	# the monitor's peak on a hostile log
+HOSTILE_PER_BYTE=2	# paths: CPU per byte within this of the normal log's
+LINEAR_TOL=0.3		# 2N costs 2x the CPU of N, within 30 %
 LAT_TARGET_S=0.5
 LAT_FRAMES=15
 LAT_MS=700
@@ -126,6 +133,11 @@ bash $B/latency.sh $LAT_FRAMES $LAT_MS >"$W/lat.json" || lat_ok=0
 say "latency through the real wrapper ($LAT_FRAMES frames," \
     "$LAT_FAST_MS ms apart)"
 bash $B/latency.sh $LAT_FRAMES $LAT_FAST_MS >"$W/latf.json" || lat_ok=0
+
+say "hostile logs: paths, long, empty, frames at N and 2N"
+mkdir -m 700 "$W/hostile" || die "mkdir"
+hostile_ok=1
+bash $B/hostile.sh "$W/hostile" >"$W/hostile.json" || hostile_ok=0
 
 say "the real monitor on the 1 MiB log"
 mon_ok=1
@@ -276,6 +288,23 @@ if [ $lat_ok -eq 1 ] && cmp_ok "$lat_fmed" ">=" 0.1; then
            at once.
 EOF
 fi
+# One line per hostile kind: CPU per byte against the normal log's, the
+# 2N/N ratio, per line, peak RSS (parsebench, the real monitor).
+normal_ns=$(calc "$(jq -r .parse_s "$W/pb.json") / $bytes * 1e9")
+echo "hostile    (N and 2N each; parse CPU best of 3; normal log $(printf '%.3f' "$normal_ns") ns/byte)"
+jq -r --argjson nb "$normal_ns" --argjson tol $LINEAR_TOL \
+    --argjson rss $HOSTILE_RSS_KIB --argjson pbt $HOSTILE_PER_BYTE '
+	def f(x; d): x * pow(10; d) | round / pow(10; d);
+	(.parse_s[1] / .parse_s[0]) as $cr | (.bytes[1] / .bytes[0]) as $br |
+	(.parse_s[1] / .bytes[1] * 1e9) as $ns |
+	"  \(.kind | . + "      " | .[:7]) \(.bytes[1]) B: \(f($ns / $nb; 2))x the normal CPU per byte" +
+	    (if .kind == "paths" then " (target <= \($pbt)x: \(if $ns / $nb <= $pbt then "met" else "MISSED" end))" else "" end) +
+	    "; 2N/N CPU \(f($cr; 2)) for \(f($br; 2))x the bytes (\(if ($cr / $br - 1 | fabs) <= $tol then "linear" else "NOT linear" end));" +
+	    " \(f(.parse_s[1] / .lines[1] * 1e9; 1)) ns/line over \(.lines[1]) lines;" +
+	    " peak RSS parsebench \(.rss_kib | max) KiB, monitor \(.monitor_hwm_kib // "n/a") KiB" +
+	    " (< \($rss): \(if (.monitor_hwm_kib // 1e9) < $rss and (.rss_kib | max) < $rss then "met" else "MISSED" end))" +
+	    (if .state_ok then "" else "; FINAL STATE WRONG" end)
+    ' "$W/hostile.json" 2>/dev/null || echo "  not measured (hostile.sh failed)"
 if [ -n "$perf_out" ]; then
 	echo "where the parser's time goes (perf, cpu-clock, parsebench on 1 GiB):"
 	printf '%s\n' "$perf_out" | sed 's/^/  /'
@@ -284,4 +313,6 @@ if [ -n "$perf_out" ]; then
 fi
 [ $mon_ok -eq 1 ] || echo "note: a real-monitor run did not reach the expected state"
 echo "============================="
-[ $state_fail -eq 0 ] && [ $lat_ok -eq 1 ] && [ $mon_ok -eq 1 ]
+[ $hostile_ok -eq 1 ] || echo "note: a hostile log's final state was wrong"
+[ $state_fail -eq 0 ] && [ $lat_ok -eq 1 ] && [ $mon_ok -eq 1 ] &&
+    [ $hostile_ok -eq 1 ]
