@@ -95,12 +95,20 @@ monitor_cpu_s() {
 
 # lat_join SEEN WRITES: for each frame written ("PCT SEC.NSEC" lines),
 # the delay to the first sighting (statewatch's "SEC.NSEC [p,...]") of
-# that percentage or more in the first disk, one a line.
+# that percentage or more in the first disk, one a line.  A frame the
+# file already showed before it was written (a log's repeated 0 %)
+# changes nothing and has no delay.
 lat_join() {
 	awk '
 	FNR == NR { seen_t[NR] = $1; v = $2; gsub(/[][]/, "", v);
 		split(v, a, ","); seen_v[NR] = a[1] + 0; ns = NR; next }
 	{
+		shown = 0
+		for (i = 1; i <= ns && seen_t[i] < $2; i++)
+			if (seen_v[i] >= $1 + 0)
+				shown = 1
+		if (shown)
+			next
 		for (i = 1; i <= ns; i++)
 			if (seen_v[i] >= $1 + 0 && seen_t[i] >= $2) {
 				print seen_t[i] - $2

@@ -96,17 +96,16 @@ frame_pct(const char *s, size_t n)
 	return d == at ? -1 : atoi(d);
 }
 
+/* Taken before the write: a reader may see it before write() returns. */
 static void
-stamp(const struct opts *o, FILE **f, int pct)
+stamp(const struct opts *o, FILE **f, int pct, const struct timespec *ts)
 {
-	struct timespec	ts;
-
 	if (o->stamps == NULL)
 		return;
 	if (*f == NULL && (*f = fopen(o->stamps, "w")) == NULL)
 		exit(3);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	fprintf(*f, "%d %lld.%09ld\n", pct, (long long)ts.tv_sec, ts.tv_nsec);
+	fprintf(*f, "%d %lld.%09ld\n", pct, (long long)ts->tv_sec,
+	    ts->tv_nsec);
 }
 
 static void
@@ -114,6 +113,7 @@ replay(const struct opts *o)
 {
 	struct timespec	 gap = { o->frame_ms / 1000,
 			    (o->frame_ms % 1000) * 1000000 };
+	struct timespec	 at;
 	FILE		*stamps = NULL;
 	char		*buf, *s, *end;
 	size_t		 len, n;
@@ -131,10 +131,11 @@ replay(const struct opts *o)
 		n = end - s;
 		if ((pct = frame_pct(s, n)) >= 0 && o->frame_ms > 0)
 			nanosleep(&gap, NULL);
+		clock_gettime(CLOCK_REALTIME, &at);
 		if (write(STDOUT_FILENO, s, n) != (ssize_t)n)
 			exit(3);
 		if (pct >= 0)
-			stamp(o, &stamps, pct);
+			stamp(o, &stamps, pct, &at);
 		if (!held && o->hold != NULL && memmem(s, n, o->hold,
 		    strlen(o->hold)) != NULL) {
 			held = 1;
