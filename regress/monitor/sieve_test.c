@@ -239,6 +239,8 @@ test_forms(void)
 static void
 put(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
 {
+	if (n == 0)
+		return;
 	while (*len + n > *cap) {
 		*cap = *cap ? *cap * 2 : 65536;
 		if ((*buf = realloc(*buf, *cap)) == NULL)

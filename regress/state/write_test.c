@@ -102,10 +102,12 @@ main(void)
 	state_message(&st, MSG_ERROR, "virt-v2v error: \"x\"");
 	written_as_dumped(dfd, &st, "1024 disks of 4 KiB odd paths");
 
+	got = NULL;
 	CHECK(state_replace(dfd, "{\"finished\":true}") == 0 &&
 	    (got = slurp_at(dfd, STATE_NAME)) != NULL &&
 	    strcmp(got, "{\"finished\":true}") == 0,
 	    "state_replace writes its text as it is");
+	free(got);
 	CHECK(entries(dir) == 1, "only the state file is left (%d entries)",
 	    entries(dir));
 	unlinkat(dfd, STATE_NAME, 0);
