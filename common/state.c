@@ -143,11 +143,18 @@ int
 state_find_disk(const struct state *st, size_t from, size_t to,
     const char *path, uint64_t h)
 {
-	size_t	i;
+	const struct disk	*d = st->disks;
+	size_t			 i = from;
 
-	for (i = from; i < to && i < st->ndisks; i++)
-		if (st->disks[i].hash == h && strcmp(st->disks[i].path,
-		    path) == 0)
+	if (to > st->ndisks)
+		to = st->ndisks;
+	/* Four hashes a branch: a hostile log makes this loop long. */
+	for (; i + 4 <= to; i += 4)
+		if (((d[i].hash == h) | (d[i + 1].hash == h) |
+		    (d[i + 2].hash == h) | (d[i + 3].hash == h)) != 0)
+			break;
+	for (; i < to; i++)
+		if (d[i].hash == h && strcmp(d[i].path, path) == 0)
 			return (int)i;
 	return -1;
 }
