@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "common/state.h"
+#include "common/utf8.h"
 #include "monitor/monitor.h"
 
 #define COPYING		"Copying disk "
@@ -229,11 +230,13 @@ match_stage(struct parser *p, const char *s, size_t len)
 static void
 source_path(struct parser *p, const char *s, size_t len)
 {
-	char		 path[STATE_STR_MAX + 1], *clean;
+	char		 path[STATE_STR_MAX + 1], clean[STATE_STR_MAX + 1];
 	uint64_t	 h;
 
-	disk_vmdk_name(path, sizeof(path), s, len);
-	clean = state_strdup(path, strlen(path), STATE_STR_MAX);
+	/* On the stack: one malloc and free a line made the heap's top
+	 * grow and shrink, a page fault each, on a log of many paths. */
+	utf8_clean(clean, sizeof(clean), path,
+	    disk_vmdk_name(path, sizeof(path), s, len));
 	h = state_hash(clean);
 	if (p->cur >= 0)
 		disk_locate(p->st, p->cur, clean, h);
@@ -242,7 +245,6 @@ source_path(struct parser *p, const char *s, size_t len)
 		if (state_find_disk(p->st, p->npre, p->npre + 1, clean, h) != -1)
 			p->npre++;
 	}
-	free(clean);
 	p->changed = 1;
 }
 
