@@ -75,7 +75,6 @@ state_setstr(char **dst, const char *s, size_t len)
  * collisions to make every lookup a full compare.
  */
 #define HASH_MUL	0x9e3779b97f4a7c15ULL
-#define HASH_LANES	4
 
 static uint64_t
 hash_step(uint64_t h, const char *s)
@@ -91,24 +90,32 @@ uint64_t
 state_hash(const char *s)
 {
 	static uint64_t	key;
-	uint64_t	h[HASH_LANES], w;
-	size_t		len = strlen(s), i, k;
+	uint64_t	a, b, c, d, w;
+	size_t		len = strlen(s), i;
 
 	if (key == 0)
 		key = ((uint64_t)arc4random() << 32 | arc4random()) | 1;
-	for (k = 0; k < HASH_LANES; k++)
-		h[k] = key ^ len ^ (k * HASH_MUL);
-	for (i = 0; i + 8 * HASH_LANES <= len; i += 8 * HASH_LANES)
-		for (k = 0; k < HASH_LANES; k++)
-			h[k] = hash_step(h[k], s + i + 8 * k);
+	/* Four lanes in registers, not an array the compiler may keep in
+	 * memory: each multiply then waits only on its own lane. */
+	a = key ^ len;
+	b = a ^ HASH_MUL;
+	c = a ^ (2 * HASH_MUL);
+	d = a ^ (3 * HASH_MUL);
+	for (i = 0; i + 32 <= len; i += 32) {
+		a = hash_step(a, s + i);
+		b = hash_step(b, s + i + 8);
+		c = hash_step(c, s + i + 16);
+		d = hash_step(d, s + i + 24);
+	}
 	for (; i + 8 <= len; i += 8)
-		h[0] = hash_step(h[0], s + i);
-	for (k = 1; k < HASH_LANES; k++)
-		h[0] = (h[0] ^ h[k]) * HASH_MUL;
+		a = hash_step(a, s + i);
+	a = (a ^ b) * HASH_MUL;
+	a = (a ^ c) * HASH_MUL;
+	a = (a ^ d) * HASH_MUL;
 	w = 0;
 	memcpy(&w, s + i, len - i);
-	h[0] = (h[0] ^ w ^ key) * HASH_MUL;
-	return h[0] ^ (h[0] >> 32);
+	a = (a ^ w ^ key) * HASH_MUL;
+	return a ^ (a >> 32);
 }
 
 /* Returns the new disk's index, or -1 when the list is full. */
