@@ -9,6 +9,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "common/utf8.h"
 
 static const char	replacement[] = "\xef\xbf\xbd";
@@ -46,7 +50,10 @@ seqlen(const unsigned char *s, size_t len)
 	return n;
 }
 
-/* How many bytes at s are ASCII other than NUL, 8 at a time first. */
+/*
+ * How many bytes at s are ASCII other than NUL: 16 at a time where SSE2
+ * is (a byte's top bit, or a NUL's compare, sets its mask bit), then 8.
+ */
 static size_t
 ascii_run(const unsigned char *s, size_t len)
 {
@@ -54,7 +61,18 @@ ascii_run(const unsigned char *s, size_t len)
 	const uint64_t	highs = 0x8080808080808080ULL;
 	uint64_t	w;
 	size_t		i = 0;
+#ifdef __SSE2__
+	unsigned int	m;
+	__m128i		v;
 
+	for (; i + 16 <= len; i += 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		m = _mm_movemask_epi8(_mm_or_si128(v,
+		    _mm_cmpeq_epi8(v, _mm_setzero_si128())));
+		if (m != 0)
+			return i + __builtin_ctz(m);
+	}
+#endif
 	for (; i + 8 <= len; i += 8) {
 		memcpy(&w, s + i, 8);
 		/* a high bit, or a zero byte (the classic haszero test) */

@@ -20,6 +20,13 @@
 
 #define VMFS_PREFIX	"/vmfs/volumes/"
 
+static char *
+put(char *dst, const char *s, size_t len)
+{
+	memcpy(dst, s, len);
+	return dst + len;
+}
+
 /*
  * "/vmfs/volumes/DS/VM/DISK[-flat].vmdk" -> "[DS] VM/DISK.vmdk", the
  * form VDDK and callers' source_disks use.  Anything else is kept.
@@ -28,8 +35,8 @@ size_t
 disk_vmdk_name(char *dst, size_t dstsz, const char *s, size_t len)
 {
 	const char	*ds, *vm, *disk, *end = s + len;
-	size_t		 pl = sizeof(VMFS_PREFIX) - 1, dl;
-	int		 n;
+	size_t		 pl = sizeof(VMFS_PREFIX) - 1, dl, n;
+	char		*out;
 
 	if (len > pl + 5 && memcmp(s, VMFS_PREFIX, pl) == 0 &&
 	    memcmp(end - 5, ".vmdk", 5) == 0) {
@@ -40,11 +47,21 @@ disk_vmdk_name(char *dst, size_t dstsz, const char *s, size_t len)
 			dl = end - 5 - (disk + 1);
 			if (dl > 5 && memcmp(disk + 1 + dl - 5, "-flat", 5) == 0)
 				dl -= 5;
-			n = snprintf(dst, dstsz, "[%.*s] %.*s/%.*s.vmdk",
-			    (int)(vm - ds), ds, (int)(disk - vm - 1), vm + 1,
-			    (int)dl, disk + 1);
-			if (n > 0 && (size_t)n < dstsz)
+			/* Pieces copied, not printed: a hostile log names
+			 * thousands of 4 KiB paths, snprintf was a tenth of
+			 * the time. */
+			n = (vm - ds) + (disk - vm - 1) + dl + 9;
+			if (n < dstsz) {
+				out = dst;
+				out = put(out, "[", 1);
+				out = put(out, ds, vm - ds);
+				out = put(out, "] ", 2);
+				out = put(out, vm + 1, disk - vm - 1);
+				out = put(out, "/", 1);
+				out = put(out, disk + 1, dl);
+				out = put(out, ".vmdk", 6);
 				return n;
+			}
 		}
 	}
 	if (len >= dstsz)

@@ -49,6 +49,7 @@ struct monitor {
 	struct imsgbuf	 ibuf;
 	struct state	 st;
 	struct parser	 p;
+	struct sieve	 sieve;
 	struct lines	 v2v;
 	struct lines	 mr;
 	int		 infd;
@@ -734,6 +735,8 @@ monitor_main(int argc, char *argv[])
 	state_init(&m.st);
 	parser_init(&m.p, &m.st);
 	lines_init(&m.v2v, LINE_MAX_LEN, 1, parser_line, &m.p);
+	parser_sieve(&m.sieve, SIEVE_FAST);
+	lines_sieve(&m.v2v, &m.sieve);
 	lines_init(&m.mr, LINE_MAX_LEN, 0, parser_mr_line, &m.p);
 	m.last_write = mono_ms();
 	log_debug("monitor running as %u:%u", uid, gid);

@@ -15,18 +15,43 @@ struct state;
 
 typedef void	(*line_cb)(void *, const char *, size_t);
 
+/* sieve.c: find the lines worth parsing a chunk at a time */
+#define SIEVE_BUCKETS	8
+#define SIEVE_GAP	2	/* the second byte of a pair is this far on */
+#define SIEVE_FAST	0	/* AVX2 where the CPU has it */
+#define SIEVE_PORTABLE	1	/* plain C, on every CPU */
+
+/* Any byte of first, and SIEVE_GAP bytes later any byte of then. */
+struct sieve_pair {
+	const char	*first;
+	const char	*then;
+};
+
+struct sieve {
+	unsigned char	 lo[2][16], hi[2][16];	/* per nibble: bucket bits */
+	unsigned char	 flat[2][256];		/* per byte: the same */
+	const char	*(*scan)(const struct sieve *, const char *, size_t);
+};
+
+void		 sieve_init(struct sieve *, const struct sieve_pair *, size_t,
+		    int);
+int		 sieve_is_fast(const struct sieve *);
+const char	*sieve_next(const struct sieve *, const char *, size_t);
+
 /* lines.c: split a byte stream into lines without growing past a bound */
 struct lines {
-	char		*buf;
-	size_t		 len;
-	size_t		 max;
-	int		 skipping;	/* inside an overlong line */
-	int		 split_cr;	/* \r ends a line too */
-	line_cb		 cb;
-	void		*arg;
+	char			*buf;
+	size_t			 len;
+	size_t			 max;
+	int			 skipping;	/* inside an overlong line */
+	int			 split_cr;	/* \r ends a line too */
+	const struct sieve	*sieve;		/* NULL: every line */
+	line_cb			 cb;
+	void			*arg;
 };
 
 void	lines_init(struct lines *, size_t, int, line_cb, void *);
+void	lines_sieve(struct lines *, const struct sieve *);
 void	lines_feed(struct lines *, const char *, size_t);
 void	lines_flush(struct lines *);
 void	lines_free(struct lines *);
@@ -51,6 +76,7 @@ struct parser {
 };
 
 void	parser_init(struct parser *, struct state *);
+void	parser_sieve(struct sieve *, int);
 void	parser_line(void *, const char *, size_t);
 void	parser_mr_line(void *, const char *, size_t);
 void	parser_success(struct parser *);

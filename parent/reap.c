@@ -174,6 +174,7 @@ reap_one(const struct env *e, int basefd, const char *name)
 		/* its class, if it had one, goes with the sweep below */
 		unlinkat(pfd, STEER_CLASS_NAME, 0);
 		unlinkat(pfd, LOCK_NAME, 0);
+		unlinkat(pfd, LOCK_NAME ".new", 0);	/* died making it */
 		close(pfd);
 	}
 	if (unlinkat(basefd, name, AT_REMOVEDIR) == -1)

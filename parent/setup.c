@@ -318,6 +318,31 @@ rundir_acl(struct run *r)
 	return acl_grant(r->pc.rundirfd, u, 2, 1);
 }
 
+/*
+ * The lock is locked before it has its name: another wrapper starting
+ * at the same moment reaps a private directory whose lock it can take
+ * (parent/reap.c), and took this one between its creation and our
+ * flock when twenty runs started at once.
+ */
+static int
+make_lock(struct run *r)
+{
+	const char	*tmp = LOCK_NAME ".new";
+	int		 saved;
+
+	r->pc.lockfd = mkfile(r->pc.privdirfd, tmp, O_RDWR, 0600, 0, 0, 0);
+	if (r->pc.lockfd == -1)
+		return -1;
+	if (flock(r->pc.lockfd, LOCK_EX | LOCK_NB) == -1 ||
+	    renameat(r->pc.privdirfd, tmp, r->pc.privdirfd, LOCK_NAME) == -1) {
+		saved = errno;
+		unlinkat(r->pc.privdirfd, tmp, 0);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
 int
 setup_create(const struct conf *cf, struct run *r, char *err, size_t errlen)
 {
@@ -335,8 +360,7 @@ setup_create(const struct conf *cf, struct run *r, char *err, size_t errlen)
 	if (r->pc.privdirfd == -1)
 		ERR("private directory %s: %s", r->privdir, strerror(errno));
 	r->made_privdir = 1;
-	r->pc.lockfd = mkfile(r->pc.privdirfd, LOCK_NAME, O_RDWR, 0600, 0, 0, 0);
-	if (r->pc.lockfd == -1 || flock(r->pc.lockfd, LOCK_EX | LOCK_NB) == -1)
+	if (make_lock(r) == -1)
 		ERR("lock in %s: %s", r->rundir, strerror(errno));
 	if (make_secrets(cf, r) == -1)
 		ERR("secret files in %s: %s", r->secretdir, strerror(errno));

@@ -10,6 +10,13 @@
 #  - peak RSS of parsebench and of the real monitor on both logs;
 #  - delay from a progress frame written to the state file showing it,
 #    through the real wrapper (latency.sh);
+#  - hostile logs (hostile.sh): 1024 distinct 4 KiB paths, one 100 MB
+#    line, 10 million empty lines, a frame every 11 bytes, each at N and
+#    2N: CPU per byte against the normal log's, the 2N/N CPU ratio, the
+#    cost per line, parsebench's and the real monitor's peak RSS;
+#  - twenty conversions daemonized at once (many.sh): the time to all
+#    their stdout lines, PSS per run (priv + monitor), frame-to-state
+#    latency under that load, and that each ends right;
 #  - where the parser's target is missed and perf works: its top symbols.
 # Exits non-zero only when a final state is wrong or a step cannot run.
 set -u
@@ -22,6 +29,11 @@ BIG=$((1 << 30))
 RATIO_TARGET=0.7
 RSS_TARGET_KIB=4096
 RSS_SAME_KIB=256	# "the same": the 1 GiB peak within this of the 1 MiB one
+HOSTILE_RSS_KIB=16384	# the monitor's peak on a hostile log
+HOSTILE_PER_BYTE=2	# paths: CPU per byte within this of the normal log's
+LINEAR_TOL=0.3		# 2N costs 2x the CPU of N, within 30 %
+MANY=20			# conversions at once on one host
+MANY_PSS_KIB=3072	# PSS per run (priv + monitor)
 LAT_TARGET_S=0.5
 LAT_FRAMES=15
 LAT_MS=700
@@ -38,6 +50,7 @@ cmp_ok() { awk "BEGIN { exit !($1 $2 $3) }"; }
 command -v jq >/dev/null || die "jq is needed (make deps installs it)"
 say "building"
 make -s --no-print-directory all $B/gen $B/parsebench $B/standin \
+    regress/fake/fake-virt-v2v regress/tools/waitstate \
     $B/statewatch || die "the build failed"
 
 # Space: the two logs, and for the real monitor the wrapper's own copy.
@@ -97,6 +110,10 @@ for i in 1 2 3; do
 	fi
 done
 cp "$W/pb$best.json" "$W/pb.json"
+# The scan a CPU without AVX2 gets, and no sieve (every line parsed, as
+# before it): once each, for the record.
+$B/parsebench -p "$W/1g.log" >"$W/pbp.json" || die "parsebench -p failed"
+$B/parsebench -a "$W/1g.log" >"$W/pba.json" || die "parsebench -a failed"
 $B/parsebench "$W/1m.log" >"$W/pb1m.json" || die "parsebench 1 MiB failed"
 pb_rss_small=$(jq -r .maxrss_kib "$W/pb1m.json")
 
@@ -109,7 +126,7 @@ state_ok() {
 	    [.state.disks[:$n][].progress] == $e[0].progress' "$1" >/dev/null
 }
 state_fail=0
-for f in pb1.json pb2.json pb3.json; do
+for f in pb1.json pb2.json pb3.json pbp.json pba.json; do
 	state_ok "$W/$f" "$W/1g.exp" || state_fail=1
 done
 state_ok "$W/pb1m.json" "$W/1m.exp" || state_fail=1
@@ -126,6 +143,15 @@ bash $B/latency.sh $LAT_FRAMES $LAT_MS >"$W/lat.json" || lat_ok=0
 say "latency through the real wrapper ($LAT_FRAMES frames," \
     "$LAT_FAST_MS ms apart)"
 bash $B/latency.sh $LAT_FRAMES $LAT_FAST_MS >"$W/latf.json" || lat_ok=0
+
+say "hostile logs: paths, long, empty, frames at N and 2N"
+mkdir -m 700 "$W/hostile" || die "mkdir"
+hostile_ok=1
+bash $B/hostile.sh "$W/hostile" >"$W/hostile.json" || hostile_ok=0
+
+say "$MANY conversions daemonized at once"
+many_ok=1
+bash $B/many.sh $MANY >"$W/many.json" || many_ok=0
 
 say "the real monitor on the 1 MiB log"
 mon_ok=1
@@ -177,40 +203,26 @@ if [ "$ratio_v" = MISSED ]; then
 	fi
 fi
 
-# hints: what would close the gap, for the symbols perf names.
+# hints: what the symbols perf names stand for in the sieved parse path.
 hints() {
-	case "$perf_out" in *memmem*) cat <<'EOF'
-  memmem: parser_line calls memmem on every line (match_copying's
-    "Copying disk ", match_vm_id's "<VirtualSystem ovf:id='", match_vddk's
-    " debug: Opening file " on nbdkit lines).  glibc's memmem builds a shift
-    table per call, more than the scan of a 70-byte line costs.  Search
-    for a rare first byte with memchr and memcmp the rest ('C', '<',
-    "Opening file " then check " debug: " before it), or better, search
-    each needle once per read chunk and test whether the next hit lies in
-    the line.
-EOF
-	esac
-	case "$perf_out" in *memchr*) cat <<'EOF'
-  memchr: lines.c line_end calls memchr twice per line (\n, then \r up
-    to it).  Remember where the next \r is for the rest of the chunk, or
-    find both in one pass (SSE2 compare of 16 bytes against \r and \n,
-    movemask, ctz); both keep the split on \r and \n as it is.
-EOF
-	esac
-	case "$perf_out" in *parser_line*|*lines_feed*) cat <<'EOF'
-  parser_line/lines_feed: the per-line cost is one callback and up to ten
-    matchers each re-checking the first bytes.  Dispatch once on the
-    first byte (' ', '\t', 'n', 'v', '[') so a typical libguestfs or
-    kernel line costs one comparison besides the anywhere-searches.  In
-    lines_feed, find all line ends of 64 bytes at once (a bit mask, then
-    ctz per line) instead of one search per line, and do not call back
-    for the empty line between the \r and \n of a \r\n pair: the
-    parser ignores it, and such pairs are common in -v -x logs.
-EOF
-	esac
 	case "$perf_out" in *copy_to_iter*|*copy_user*) cat <<'EOF'
-  kernel copy (read): the page-cache copy that wc -l pays too; it bounds
-    the ratio, and only mmap would remove it (the design keeps read()).
+  kernel copy (read): the page-cache copy that wc -l pays too, about
+    half of the parse path; only mmap would remove it (the design keeps
+    read()).
+EOF
+	esac
+	case "$perf_out" in *scan_avx2*|*scan_portable*) cat <<'EOF'
+  scan_avx2/scan_portable (monitor/sieve.c): the one pass over every
+    byte, looking for the pairs the parser's forms leave.  scan_portable
+    means this CPU has no AVX2 (a byte at a time).  Fewer vector
+    instructions per 64 bytes, or AVX-512 (64 bytes a vpshufb), would
+    be next.
+EOF
+	esac
+	case "$perf_out" in *end_next*|*end_prev*|*memchr*|*parser_line*) cat <<'EOF'
+  end_next/end_prev/memchr/parser_line: the cost per marked line (about
+    300 a MB in -v -x logs); a pair that is common in some log would
+    show here: monitor/parser.c's traces[] names the pairs.
 EOF
 	esac
 }
@@ -256,6 +268,7 @@ parser     $(printf '%6.0f' "$pb_mbs") MB/s  cpu $pb_best s (user $(jq -r .user_
 wc -l      $(printf '%6.0f' "$wc_mbs") MB/s  cpu $wc_best s (user $wc_u, sys $wc_s), best of 3
 ratio      parser/wc -l $(printf '%.2f' "$ratio")  target >= $RATIO_TARGET: $ratio_v
            ($gap)
+other      portable scan (no AVX2): cpu $(jq -r .cpu_s "$W/pbp.json") s, ratio $(printf '%.2f' "$(calc "$wc_best / $(jq -r .cpu_s "$W/pbp.json")")"); no sieve, every line parsed: cpu $(jq -r .cpu_s "$W/pba.json") s, ratio $(printf '%.2f' "$(calc "$wc_best / $(jq -r .cpu_s "$W/pba.json")")") (one run each)
 peak RSS   parsebench: 1 MiB $pb_rss_small KiB, 1 GiB $pb_rss_big KiB  target < $RSS_TARGET_KIB KiB and the same: $pb_rss_v
            monitor (real wrapper, VmHWM): 1 MiB $mon_rss_small KiB, 1 GiB $mon_rss_big KiB: $mon_rss_v
            (the whole process: libc, jansson and the other shared libraries included)
@@ -276,6 +289,29 @@ if [ $lat_ok -eq 1 ] && cmp_ok "$lat_fmed" ">=" 0.1; then
            at once.
 EOF
 fi
+jq -r --argjson pt $MANY_PSS_KIB --argjson lt $LAT_TARGET_S '
+	def v(c): if c then "met" else "MISSED" end;
+	"many       \(.runs) daemonized at once: \(.started) started, \(.ended_right) ended right; all stdout lines in \(.all_stdout_s) s",
+	"           PSS per run (priv + monitor, smaps_rollup) mean \(.pss_kib_mean) KiB, max \(.pss_kib_max) KiB (priv \(.priv_pss_kib_mean), monitor \(.monitor_pss_kib_mean)); target < \($pt): \(v(.pss_kib_max < $pt))",
+	"           frame -> state file under that load: median \(.latency.median_s) s, max \(.latency.max_s) s over \(.latency.samples) frames; target median < \($lt): \(v(.latency.median_s < $lt))"
+    ' "$W/many.json" 2>/dev/null || echo "many       not measured (many.sh failed)"
+# One line per hostile kind: CPU per byte against the normal log's, the
+# 2N/N ratio, per line, peak RSS (parsebench, the real monitor).
+normal_ns=$(calc "$(jq -r .parse_s "$W/pb.json") / $bytes * 1e9")
+echo "hostile    (N and 2N each; parse CPU best of 3; normal log $(printf '%.3f' "$normal_ns") ns/byte)"
+jq -r --argjson nb "$normal_ns" --argjson tol $LINEAR_TOL \
+    --argjson rss $HOSTILE_RSS_KIB --argjson pbt $HOSTILE_PER_BYTE '
+	def f(x; d): x * pow(10; d) | round / pow(10; d);
+	(.parse_s[1] / .parse_s[0]) as $cr | (.bytes[1] / .bytes[0]) as $br |
+	(.parse_s[1] / .bytes[1] * 1e9) as $ns |
+	"  \(.kind | . + "      " | .[:7]) \(.bytes[1]) B: \(f($ns / $nb; 2))x the normal CPU per byte" +
+	    (if .kind == "paths" then " (target <= \($pbt)x: \(if $ns / $nb <= $pbt then "met" else "MISSED" end))" else "" end) +
+	    "; 2N/N CPU \(f($cr; 2)) for \(f($br; 2))x the bytes (\(if ($cr / $br - 1 | fabs) <= $tol then "linear" else "NOT linear" end));" +
+	    " \(f(.parse_s[1] / .lines[1] * 1e9; 1)) ns/line over \(.lines[1]) lines;" +
+	    " peak RSS parsebench \(.rss_kib | max) KiB, monitor \(.monitor_hwm_kib // "n/a") KiB" +
+	    " (< \($rss): \(if (.monitor_hwm_kib // 1e9) < $rss and (.rss_kib | max) < $rss then "met" else "MISSED" end))" +
+	    (if .state_ok then "" else "; FINAL STATE WRONG" end)
+    ' "$W/hostile.json" 2>/dev/null || echo "  not measured (hostile.sh failed)"
 if [ -n "$perf_out" ]; then
 	echo "where the parser's time goes (perf, cpu-clock, parsebench on 1 GiB):"
 	printf '%s\n' "$perf_out" | sed 's/^/  /'
@@ -284,4 +320,7 @@ if [ -n "$perf_out" ]; then
 fi
 [ $mon_ok -eq 1 ] || echo "note: a real-monitor run did not reach the expected state"
 echo "============================="
-[ $state_fail -eq 0 ] && [ $lat_ok -eq 1 ] && [ $mon_ok -eq 1 ]
+[ $hostile_ok -eq 1 ] || echo "note: a hostile log's final state was wrong"
+[ $many_ok -eq 1 ] || echo "note: not every one of the $MANY runs ended right"
+[ $state_fail -eq 0 ] && [ $lat_ok -eq 1 ] && [ $mon_ok -eq 1 ] &&
+    [ $hostile_ok -eq 1 ] && [ $many_ok -eq 1 ]

@@ -12,6 +12,17 @@
  *
  * The captures are found beside this program (../fixtures/v2v), or in
  * the directory named by $V2V_BENCH_FIXTURES.
+ *
+ * gen KIND OUT SIZE: a log of about SIZE bytes made to make the parse
+ * path slow or big (issue 18, item 2), the same JSON line on stdout:
+ *   paths   1024 distinct 4 KiB source paths (nbdkit's ssh config line),
+ *	     over and over, a progress frame after each;
+ *   long    one line of SIZE bytes between two progress frames;
+ *   empty   SIZE empty lines between two progress frames;
+ *   frames  nothing but progress frames, 11 bytes each.
+ * Each starts with "Copying disk 1/1" and ends with a LAST_PCT frame,
+ * which disk 0 must show: in "paths" the last path named moves its disk
+ * to the front and takes that frame.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +38,8 @@
 #define FRAME_EVERY	(64 * 1024)	/* log bytes between two frames */
 #define BAR_CELLS	40
 #define OUTBUF		(1024 * 1024)
+#define NPATHS		1024	/* "paths": distinct paths */
+#define PATH_LEN	4096	/* "paths": bytes of each line */
 
 static const char	*captures[] = {
 	"b-vx-local-pipe.out",
@@ -210,6 +223,19 @@ out_put(struct out *o, const char *s, size_t len)
 	o->lines++;
 }
 
+/* Many lines at once (out_put counts one), of any length. */
+static void
+out_lines(struct out *o, const char *s, size_t len, unsigned long long n)
+{
+	size_t	k;
+
+	for (; len > 0; s += k, len -= k) {
+		k = len < sizeof(o->buf) ? len : sizeof(o->buf);
+		out_put(o, s, k);
+	}
+	o->lines += n - 1;
+}
+
 static void
 sample_line(struct out *o, const struct pool *p)
 {
@@ -262,6 +288,94 @@ disk(struct out *o, const struct pool *p, int d, int m, size_t budget,
 	frame(o, final);
 }
 
+/* nbdcopy's shortest frame: a glyph, "  42% [", \r. */
+static void
+short_frame(struct out *o, int pct)
+{
+	char	line[32];
+	int	n;
+
+	n = snprintf(line, sizeof(line), "%s%4d%% [\r", glyphs[1], pct);
+	out_put(o, line, n);
+	o->frames++;
+}
+
+static void
+hostile_paths(struct out *o, unsigned long long size)
+{
+	static char		line[PATH_LEN + 1];
+	unsigned long long	rounds, r, n, i = 0;
+	int			k;
+
+	memset(line, 'p', PATH_LEN);
+	memcpy(line + PATH_LEN - 5, ".vmdk\n", 6);
+	rounds = size / (NPATHS * (PATH_LEN + 12));
+	rounds = rounds ? rounds : 1;
+	n = rounds * NPATHS;
+	for (r = 0; r < rounds; r++)
+		for (k = 0; k < NPATHS; k++) {
+			/* The VM's name makes each path distinct. */
+			memcpy(line, "nbdkit: debug: ssh: config key=path, "
+			    "value=/vmfs/volumes/ds1/vm", 63);
+			snprintf(line + 63, 5, "%04d", k);
+			line[67] = '/';
+			out_put(o, line, PATH_LEN + 1);
+			short_frame(o, 1 + (int)((LAST_PCT - 1) * ++i / n));
+		}
+}
+
+/* count copies of unit between two frames; one line end at the end. */
+static void
+hostile_filler(struct out *o, unsigned long long count, const char *unit,
+    unsigned long long lines_per_unit)
+{
+	static char		buf[OUTBUF];
+	size_t			u = strlen(unit), per = sizeof(buf) / u;
+	unsigned long long	k;
+
+	for (k = 0; k < per; k++)
+		memcpy(buf + k * u, unit, u);
+	short_frame(o, 10);
+	for (; count > 0; count -= k) {
+		k = count < per ? count : per;
+		out_lines(o, buf, k * u, k * lines_per_unit);
+	}
+	out_put(o, "\n", 1);
+	short_frame(o, LAST_PCT);
+}
+
+static int
+hostile(const char *kind, const char *path, unsigned long long size)
+{
+	static struct out	o;
+	unsigned long long	i, n;
+
+	if ((o.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) == -1)
+		fail(path);
+	out_put(&o, "[   1.0] Copying disk 1/1\n", 26);
+	if (strcmp(kind, "paths") == 0)
+		hostile_paths(&o, size);
+	else if (strcmp(kind, "long") == 0)
+		/* Marks of the sieve all along: it must skip them. */
+		hostile_filler(&o, size / 20, "nbdkit: debug: % [ x", 0);
+	else if (strcmp(kind, "empty") == 0)
+		hostile_filler(&o, size, "\n", 1);
+	else if (strcmp(kind, "frames") == 0)
+		for (i = 0, n = size / 11; i < n; i++)
+			short_frame(&o, (int)(LAST_PCT * (i + 1) / n));
+	else {
+		fprintf(stderr, "gen: no kind %s\n", kind);
+		return 2;
+	}
+	out_flush(&o);
+	if (close(o.fd) == -1)
+		fail(path);
+	printf("{\"disk_count\":1,\"progress\":[%d],\"bytes\":%llu,"
+	    "\"lines\":%llu,\"frames\":%llu}\n", LAST_PCT, o.total, o.lines,
+	    o.frames);
+	return 0;
+}
+
 static const char *
 fixtures_dir(const char *argv0, char *buf, size_t bufsz)
 {
@@ -296,8 +410,11 @@ main(int argc, char *argv[])
 	unsigned long long	 size, tail, left;
 	int			 m, d;
 
+	if (argc == 4)
+		return hostile(argv[1], argv[2], strtoull(argv[3], NULL, 10));
 	if (argc != 5) {
-		fprintf(stderr, "usage: gen out size-bytes seed disks\n");
+		fprintf(stderr, "usage: gen out size-bytes seed disks\n"
+		    "       gen paths|long|empty|frames out size\n");
 		return 2;
 	}
 	size = strtoull(argv[2], NULL, 10);

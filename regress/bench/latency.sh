@@ -30,29 +30,5 @@ if [ $wrc -ne 0 ] || [ ! -s "$SIDE/writes" ]; then
 	exit 1
 fi
 
-# Join: for each write, the first sighting of that percentage or more.
-awk -v hwm="$hwm" -v n="$n" -v ms="$ms" '
-FNR == NR { seen_t[NR] = $1; v = $2; gsub(/[][]/, "", v);
-	split(v, a, ","); seen_v[NR] = a[1] + 0; ns = NR; next }
-{
-	for (i = 1; i <= ns; i++)
-		if (seen_v[i] >= $1 + 0 && seen_t[i] >= $2) {
-			d[++nd] = seen_t[i] - $2
-			break
-		}
-}
-END {
-	if (nd == 0) { print "{\"samples\":0}"; exit 1 }
-	# insertion sort: n is small
-	for (i = 2; i <= nd; i++) {
-		x = d[i]
-		for (j = i - 1; j >= 1 && d[j] > x; j--)
-			d[j + 1] = d[j]
-		d[j + 1] = x
-	}
-	med = nd % 2 ? d[(nd + 1) / 2] : (d[nd / 2] + d[nd / 2 + 1]) / 2
-	printf "{\"samples\":%d,\"frames\":%d,\"interval_ms\":%d,", nd, n, ms
-	printf "\"median_s\":%.4f,\"min_s\":%.4f,\"max_s\":%.4f,", med, d[1], d[nd]
-	printf "\"monitor_hwm_kib\":%s}\n", hwm
-	if (nd < n) exit 1
-}' "$SIDE/seen" "$SIDE/writes"
+lat_join "$SIDE/seen" "$SIDE/writes" |
+    lat_stats "\"frames\":$n,\"interval_ms\":$ms,\"monitor_hwm_kib\":$hwm" "$n"

@@ -92,3 +92,42 @@ monitor_cpu_s() {
 	    awk -v hz="$hz" '{ printf "%.2f\n", ($12 + $13) / hz; ok = 1 }
 	    END { if (!ok) print "null" }'
 }
+
+# lat_join SEEN WRITES: for each frame written ("PCT SEC.NSEC" lines),
+# the delay to the first sighting (statewatch's "SEC.NSEC [p,...]") of
+# that percentage or more in the first disk, one a line.  A frame the
+# file already showed before it was written (a log's repeated 0 %)
+# changes nothing and has no delay.
+lat_join() {
+	awk '
+	FNR == NR { seen_t[NR] = $1; v = $2; gsub(/[][]/, "", v);
+		split(v, a, ","); seen_v[NR] = a[1] + 0; ns = NR; next }
+	{
+		shown = 0
+		for (i = 1; i <= ns && seen_t[i] < $2; i++)
+			if (seen_v[i] >= $1 + 0)
+				shown = 1
+		if (shown)
+			next
+		for (i = 1; i <= ns; i++)
+			if (seen_v[i] >= $1 + 0 && seen_t[i] >= $2) {
+				print seen_t[i] - $2
+				break
+			}
+	}' "$1" "$2"
+}
+
+# lat_stats EXTRA WANT: delays on stdin -> one JSON line (samples,
+# median, min, max, then EXTRA, JSON members); exit 1 with fewer than
+# WANT samples.
+lat_stats() {
+	sort -g | awk -v extra="$1" -v want="$2" '
+	{ d[++nd] = $1 }
+	END {
+		if (nd == 0) { print "{\"samples\":0}"; exit 1 }
+		med = nd % 2 ? d[(nd + 1) / 2] : (d[nd / 2] + d[nd / 2 + 1]) / 2
+		printf "{\"samples\":%d,\"median_s\":%.4f,\"min_s\":%.4f,", nd, med, d[1]
+		printf "\"max_s\":%.4f,%s}\n", d[nd], extra
+		if (nd < want) exit 1
+	}'
+}

@@ -11,6 +11,9 @@
  *   --delay-us N        pause after each line
  *   --slow-at TEXT      after each line containing TEXT (progress frames),
  *   --slow-us N         pause this long instead: a copy to watch
+ *   --frame-ms N        pause before each nbdcopy frame ("42% [")
+ *   --stamps FILE       at the end, "PCT SEC.NSEC" for each frame
+ *                       written (CLOCK_REALTIME), for the benchmarks
  *   --hold-at TEXT      after the first line containing TEXT, wait ...
  *   --go FILE           ... until FILE exists (checked every 10 ms)
  *   --rc N              exit status
@@ -33,8 +36,8 @@
 extern char	**environ;
 
 struct opts {
-	const char	*replay, *mr, *hold, *go, *argv_out, *caps, *slow;
-	long		 delay_us, slow_us;
+	const char	*replay, *mr, *hold, *go, *argv_out, *caps, *slow, *stamps;
+	long		 delay_us, slow_us, frame_ms;
 	int		 rc, sig, caps_rc;
 };
 
@@ -82,12 +85,41 @@ wait_go(const char *go)
 		nanosleep(&ts, NULL);
 }
 
+/* An nbdcopy frame's percentage, or -1. */
+static int
+frame_pct(const char *s, size_t n)
+{
+	const char	*at = memmem(s, n, "% [", 3), *d;
+
+	if (at == NULL)
+		return -1;
+	for (d = at; d > s && d[-1] >= '0' && d[-1] <= '9'; d--)
+		;
+	return d == at ? -1 : atoi(d);
+}
+
+/* Taken before the write: a reader may see it before write() returns. */
+static void
+stamp(const struct opts *o, FILE **f, int pct, const struct timespec *ts)
+{
+	if (o->stamps == NULL)
+		return;
+	if (*f == NULL && (*f = fopen(o->stamps, "w")) == NULL)
+		exit(3);
+	fprintf(*f, "%d %lld.%09ld\n", pct, (long long)ts->tv_sec,
+	    ts->tv_nsec);
+}
+
 static void
 replay(const struct opts *o)
 {
-	char	*buf, *s, *end;
-	size_t	 len, n;
-	int	 held = 0;
+	struct timespec	 gap = { o->frame_ms / 1000,
+			    (o->frame_ms % 1000) * 1000000 };
+	struct timespec	 at;
+	FILE		*stamps = NULL;
+	char		*buf, *s, *end;
+	size_t		 len, n;
+	int		 held = 0, pct;
 
 	if (o->replay == NULL)
 		return;
@@ -99,8 +131,13 @@ replay(const struct opts *o)
 		if (end < buf + len)
 			end++;
 		n = end - s;
+		if ((pct = frame_pct(s, n)) >= 0 && o->frame_ms > 0)
+			nanosleep(&gap, NULL);
+		clock_gettime(CLOCK_REALTIME, &at);
 		if (write(STDOUT_FILENO, s, n) != (ssize_t)n)
 			exit(3);
+		if (pct >= 0)
+			stamp(o, &stamps, pct, &at);
 		if (!held && o->hold != NULL && memmem(s, n, o->hold,
 		    strlen(o->hold)) != NULL) {
 			held = 1;
@@ -112,6 +149,9 @@ replay(const struct opts *o)
 		else if (o->delay_us > 0)
 			usleep(o->delay_us);
 	}
+	/* Buffered until now: the file's I/O is not in what is timed. */
+	if (stamps != NULL && fclose(stamps) == EOF)
+		exit(3);
 	free(buf);
 }
 
@@ -176,6 +216,8 @@ main(int argc, char *argv[])
 		else if (!strcmp(argv[i], "--delay-us")) o.delay_us = atol(argv[i + 1]);
 		else if (!strcmp(argv[i], "--slow-at")) o.slow = argv[i + 1];
 		else if (!strcmp(argv[i], "--slow-us")) o.slow_us = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "--frame-ms")) o.frame_ms = atol(argv[i + 1]);
+		else if (!strcmp(argv[i], "--stamps")) o.stamps = argv[i + 1];
 		else if (!strcmp(argv[i], "--rc")) o.rc = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--caps-rc")) o.caps_rc = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--kill")) o.sig = atoi(argv[i + 1]);

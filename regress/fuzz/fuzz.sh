@@ -39,8 +39,8 @@ jobs=${FUZZ_JOBS:-$((ncpu < 4 ? ncpu : 4))}
 
 # Project sources the monitor's targets need (no priv, no parent).
 srcs_common="common/config.c common/state.c common/utf8.c common/limits.c
-    common/log.c monitor/lines.c monitor/parser.c monitor/disks.c
-    monitor/throttle.c"
+    common/log.c monitor/lines.c monitor/sieve.c monitor/parser.c
+    monitor/disks.c monitor/throttle.c"
 # The priv target: priv's dispatcher, its events and its phases, linked
 # as they are; the harness defines the log functions and every effect of
 # priv's (priv.h), so common/log.c and the rest of priv/ are not linked.

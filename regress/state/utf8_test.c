@@ -138,6 +138,14 @@ test_hash(void)
 	strlcpy(b + 4096, "/d0002.vmdk", sizeof(b) - 4096);
 	CHECK(state_hash(a) != state_hash(b),
 	    "state_hash: 4 KiB paths that differ at the end");
+	/* The four lanes: two 8-byte words swapped between them. */
+	memset(a, 'v', 64);
+	memcpy(a, "AAAAAAAABBBBBBBB", 16);
+	a[64] = '\0';
+	memcpy(b, a, 65);
+	memcpy(b, "BBBBBBBBAAAAAAAA", 16);
+	CHECK(state_hash(a) != state_hash(b),
+	    "state_hash: words swapped between lanes hash apart");
 }
 
 int
