@@ -114,29 +114,36 @@ jstr(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-/* What the engine said when it refused: SSO's error, or the API's fault
- * reason and detail. */
+/*
+ * What the engine said when it refused: SSO's error, or the API's fault
+ * reason and detail; one line, whatever the engine put in it.
+ */
 const char *
 api_fault(const struct reply *r)
 {
 	static char	 buf[512];
 	const char	*s, *d;
+	char		*c;
 
-	if (r->json == NULL) {
-		snprintf(buf, sizeof(buf), "HTTP status %ld", r->status);
-		return buf;
+	s = jstr(r->json, "error_description");
+	if (s == NULL)
+		s = jstr(r->json, "error");
+	if (s != NULL)
+		snprintf(buf, sizeof(buf), "%s", s);
+	else {
+		s = jstr(r->json, "reason");
+		d = jstr(r->json, "detail");
+		if (s != NULL && d != NULL)
+			snprintf(buf, sizeof(buf), "%s: %s", s, d);
+		else if (s != NULL || d != NULL)
+			snprintf(buf, sizeof(buf), "%s", s != NULL ? s : d);
+		else
+			snprintf(buf, sizeof(buf), "HTTP status %ld",
+			    r->status);
 	}
-	if ((s = jstr(r->json, "error_description")) != NULL ||
-	    (s = jstr(r->json, "error")) != NULL)
-		return s;
-	s = jstr(r->json, "reason");
-	d = jstr(r->json, "detail");
-	if (s != NULL && d != NULL)
-		snprintf(buf, sizeof(buf), "%s: %s", s, d);
-	else if (s != NULL || d != NULL)
-		snprintf(buf, sizeof(buf), "%s", s != NULL ? s : d);
-	else
-		snprintf(buf, sizeof(buf), "HTTP status %ld", r->status);
+	for (c = buf; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
 	return buf;
 }
 

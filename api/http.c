@@ -94,8 +94,11 @@ http_setopts(struct http *h, long connect_ms, long total_ms)
 	} else {
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+		/* That CA alone: not the system's store beside it, which a
+		 * libcurl built with a CA path would search too. */
 		if (h->cafile != NULL &&
-		    curl_easy_setopt(c, CURLOPT_CAINFO, h->cafile) != CURLE_OK)
+		    (curl_easy_setopt(c, CURLOPT_CAINFO, h->cafile) != CURLE_OK ||
+		    curl_easy_setopt(c, CURLOPT_CAPATH, NULL) != CURLE_OK))
 			return -1;
 	}
 	return 0;

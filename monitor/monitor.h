@@ -70,6 +70,7 @@ struct parser {
 	int		 npre;		/* paths named before any copy */
 	int		 changed;
 	int		 urgent;	/* write now, not coalesced */
+	int		 dest_seen;	/* the destination is being set up */
 	/* rhv-upload's disk ids (disk.id = '...'), the first ones, once */
 	char		 ids[PARSER_IDS_MAX][PARSER_ID_LEN + 1];
 	int		 nids;

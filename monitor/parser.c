@@ -30,6 +30,7 @@
 #define COPYING		"Copying disk "
 #define WARNING		"virt-v2v: warning: "
 #define MR_ERROR_PREFIX	"virt-v2v error: "
+#define DEST_STAGE	"Setting up the destination"
 
 /*
  * Each form above leaves one of these pairs in its line (the first byte,
@@ -224,6 +225,9 @@ match_stage(struct parser *p, const char *s, size_t len)
 		return 0;
 	state_setstr(&p->st->stage, s + i, len - i);
 	p->changed = 1;
+	if (len - i >= sizeof(DEST_STAGE) - 1 &&
+	    memcmp(s + i, DEST_STAGE, sizeof(DEST_STAGE) - 1) == 0)
+		p->dest_seen = 1;
 	return 1;
 }
 
@@ -353,8 +357,11 @@ match_vm_id(struct parser *p, const char *s, size_t len)
 
 /*
  * disk.id = 'UUID': rhv-upload names a disk it made (2.x during setup,
- * 1.x as it opens it).  The guest can print such a line too: the ids
- * only tell the cleanup which disks to ask the engine about.
+ * 1.x as it opens it), both after the stage "Setting up the
+ * destination".  Before it, such a line can only be the guest's or the
+ * source's, which could crowd the real ones out of the bounded list;
+ * after it too the ids only tell the cleanup which disks to ask the
+ * engine about.
  */
 static int
 match_disk_id(struct parser *p, const char *s, size_t len)
@@ -362,7 +369,7 @@ match_disk_id(struct parser *p, const char *s, size_t len)
 	size_t	i = 0, j;
 	int	k;
 
-	if (!prefix(s, len, &i, "disk.id = '") ||
+	if (!p->dest_seen || !prefix(s, len, &i, "disk.id = '") ||
 	    len < i + PARSER_ID_LEN + 1 || s[i + PARSER_ID_LEN] != '\'')
 		return 0;
 	for (j = 0; j < PARSER_ID_LEN; j++)

@@ -130,10 +130,11 @@ void
 cleaner_reaped(struct priv *p, int status)
 {
 	p->cleaner_pid = -1;
+	/* The password stays for virt-v2v, which reads it again at its
+	 * end; without a client it goes with the others then. */
 	if (p->clean == CLEAN_WAITING) {
 		log_warnx("the oVirt API client ended early: the disks of a "
 		    "failed upload will not be removed");
-		cleanup_secrets(p);
 		return;
 	}
 	if (p->clean != CLEAN_RUNNING)

@@ -111,6 +111,9 @@ priv_monitor_done(struct priv *p, const struct imsg *imsg)
 	memcpy(&m, imsg->data, sizeof(m));
 	if (m.failed != 0 && m.failed != 1)
 		priv_violation(p, "MONITOR_DONE failed=%d", m.failed);
+	/* The final state comes after the disk cleanup, not before. */
+	if (p->clean == CLEAN_WAITING || p->clean == CLEAN_RUNNING)
+		priv_violation(p, "MONITOR_DONE before CLEANUP_DONE");
 	/* How virt-v2v ended is priv's to know: the verdict only adds. */
 	p->mon_failed = m.failed;
 	priv_mon_phase(p, MON_DONE);

@@ -210,6 +210,7 @@ static const char *const forms[] = {
 };
 
 #define DISK_ID_FORM	"disk.id = '0a1b2c3d-0000-1111-2222-333344445555'"
+#define DEST_FORM	"[  30.1] Setting up the destination: -o rhv-upload"
 
 static void
 test_forms(void)
@@ -239,6 +240,7 @@ test_forms(void)
 	/* rhv-upload's disk id moves no state: the parser keeps it. */
 	state_init(&st);
 	parser_init(&p, &st);
+	parser_line(&p, DEST_FORM, strlen(DEST_FORM));
 	parser_line(&p, DISK_ID_FORM, strlen(DISK_ID_FORM));
 	holds = marked(&portable, DISK_ID_FORM, strlen(DISK_ID_FORM));
 	CHECK(p.nids == 1 && holds, "the disk id form is taken (%d) and holds "

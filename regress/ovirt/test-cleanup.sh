@@ -37,8 +37,14 @@ T1=7a000001-0000-4000-8000-000000000001
 # with the lines rhv-upload prints there added (as 2.x prints them:
 # reference/upstream-behaviour.md), a part of the copy, and an error.
 failed_log() {
-	local L=$FIX/v2v/ssh-rhv-vx.log
-	sed -n '1,3818p' "$L"
+	local L=$FIX/v2v/ssh-rhv-vx.log i
+	sed -n '1,3817p' "$L"
+	# The guest's or the source's words before the destination: more
+	# ids than the list holds, all to be ignored.
+	for i in $(seq 70); do
+		printf "disk.id = '%08x-0000-4000-8000-00000000cccc'\n" "$i"
+	done
+	sed -n '3818p' "$L"
 	[ $# -gt 0 ] && printf "disk.id = '%s'\n" "$@"
 	sed -n '3819,4100p' "$L"
 	echo "virt-v2v: error: nbdcopy command failed to copy the input disk to the target"
@@ -145,6 +151,8 @@ eq "logged ids: the password file was there for every request" \
 check "logged ids: the cleanup asked with the token" \
     test "$(cleanup_recs | jq -s '[.[] | select(.path | contains("/api/")) | .bearer] | all')" = true
 eq "logged ids: the cleanup's token was revoked" "$(jq .revoked "$W")" 2
+check "logged ids: the ids of before the destination were not taken" \
+    grep -q "(4 disk ids from the log)" "$WLOG"
 check "logged ids: the wrapper log says what was removed" \
     grep -q "cleanup: disk $D2 removed" "$WLOG"
 check "logged ids: and what was left alone, and why" \
@@ -176,6 +184,26 @@ eq "own ids: both removed, though their description is not virt-v2v's" \
 eq "own ids: the other disks are left" "$(left)" \
     "$(jq -nc --arg a "$D1" --arg b "$D2" --arg c "$D3" --arg d "$D4" --arg e "$D5" '[$a,$b,$c,$d,$e] | sort')"
 no_secret "own ids"
+
+# --- the client dies early: the password stays for virt-v2v ---
+fresh
+fake_upload --replay "$FIX/v2v/ssh-rhv-vx.log" --hold-at "Copying disk" --go "$T/go" --rc 0
+run_daemon "$(rhv_input iscsi1 '{"daemonize":true,"allocation":"sparse"}')"
+"$WAITSTATE" "$STATE" 30 pid >/dev/null
+API_PID=$(sed -n 's/.*oVirt API client for the cleanup, pid \([0-9]*\)$/\1/p' "$WLOG")
+kill -KILL "$API_PID"
+for _ in $(seq 200); do
+	grep -q "the oVirt API client ended early" "$WLOG" && break
+	sleep 0.05
+done
+check "client killed: priv says so" grep -q "the oVirt API client ended early" "$WLOG"
+check "client killed: the password is there while virt-v2v runs" \
+    bash -c 'ls "$1"/run/*.private/secrets/rhv_password >/dev/null 2>&1' _ "$T"
+touch "$T/go"
+"$WAITSTATE" "$STATE" 60 finished >/dev/null ||
+    notok "client killed: the state says finished within 60 s"
+eq "client killed: the run succeeds" "$(jq -c '[.failed, .return_code]' "$STATE")" '[null,0]'
+no_secret "client killed"
 
 # --- a successful run ---
 fresh

@@ -81,6 +81,18 @@ fails "a CA that did not sign the engine's certificate" \
     "$(rhv_input iscsi1 "{\"rhv_cafile\":\"$OTHER_CA\"}")" \
     'rhv_storage "iscsi1": .*(certificate|SSL)'
 eq "that CA: no request reached the engine" "$(wc -l <"$REC")" 0
+# rhv_cafile alone: a CA in the system's store is not trusted beside it
+# (libcurl built with a CA path searches /etc/ssl/certs too, unless told).
+if is_root && command -v openssl >/dev/null; then
+	mkdir -m 755 "$T/certs" && cp "$CA" "$T/certs/" && openssl rehash "$T/certs" 2>/dev/null
+	unshare -m sh -c 'mount --bind "$1" /etc/ssl/certs && exec "$2" -n' _ \
+	    "$T/certs" "$WRAPPER" >"$T/out" 2>"$T/err" \
+	    <<<"$(rhv_input iscsi1 "{\"rhv_cafile\":\"$OTHER_CA\"}")"
+	eq "the engine's CA in the system store, another as rhv_cafile: refused" "$?" 1
+	check "refused: a certificate error" grep -Eq 'certificate|SSL' "$T/err"
+else
+	skip "the system CA store: needs root to mount one"
+fi
 dry "$(rhv_input iscsi1 "{\"rhv_cafile\":\"$OTHER_CA\",\"insecure_connection\":true}")"
 eq "the same CA with insecure_connection: accepted" "$(oa)" '["preallocated"]'
 fails "a wrong password" "$(rhv_input nfs1 '{"rhv_password":"not it"}')" \

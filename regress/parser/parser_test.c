@@ -320,6 +320,11 @@ test_disk_ids(void)
 	int		i;
 
 	run_init(&r, 0, NULL);
+	feed(&r, "disk.id = '09090909-0000-4000-8000-000000000009'\n");
+	CHECK(r.p.nids == 0, "disk ids: none before the destination is set "
+	    "up (got %d)", r.p.nids);
+	feed(&r, "[  30.1] Setting up the destination: -o rhv-upload -oc "
+	    "https://e/ovirt-engine/api -os data\n");
 	feed(&r, "disk.id = '0a0a0a0a-0000-4000-8000-00000000000A'\n"
 	    "disk.id = '0b0b0b0b-0000-4000-8000-00000000000b'\n"
 	    "disk.id = '0A0A0A0A-0000-4000-8000-00000000000a'\n"

@@ -770,8 +770,8 @@ cleanup_flow(void)
 }
 
 /* A violation in a run with a cleanup: the client is stopped too.  The
- * messages before it are valid; after, virt-v2v is killed first when
- * kill_first. */
+ * messages before it are valid; virt-v2v is killed first when kill_first,
+ * and LOG_DONE follows when it is 1. */
 static void
 cleanup_violation(const char *what, int kill_first, int nvalid,
     uint32_t type, const void *data, size_t len)
@@ -793,7 +793,8 @@ cleanup_violation(const char *what, int kill_first, int nvalid,
 	if (kill_first) {
 		kill(h.v2v, SIGKILL);
 		drain(&h, 1000, NULL);
-		imsg_compose(&h.ibuf, IMSG_LOG_DONE, NULL, 0);
+		if (kill_first == 1)
+			imsg_compose(&h.ibuf, IMSG_LOG_DONE, NULL, 0);
 	}
 	imsg_compose(&h.ibuf, type, data, len);
 	imsg_flush(&h.ibuf);
@@ -811,6 +812,7 @@ static void
 cleanup_violations(void)
 {
 	struct msg_disk_id	m;
+	struct msg_done		done = { 1 };
 
 	disk_id(&m, "0a0a0a0a-0000-4000-8000-00000000000");
 	cleanup_violation("DISK_ID of 35 characters", 0, 0, IMSG_DISK_ID, &m,
@@ -832,6 +834,8 @@ cleanup_violations(void)
 	cleanup_violation("LOG_DONE twice", 1, 0, IMSG_LOG_DONE, NULL, 0);
 	cleanup_violation("LOG_DONE while virt-v2v runs", 0, 0, IMSG_LOG_DONE,
 	    NULL, 0);
+	cleanup_violation("MONITOR_DONE before the cleanup", 2, 0,
+	    IMSG_MONITOR_DONE, &done, sizeof(done));
 }
 
 int
