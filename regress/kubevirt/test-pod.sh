@@ -80,10 +80,10 @@ pod_start() {
 	[ -s "$T/api.port" ] || notok "the API stand-in starts: $(cat "$T/api.err")"
 }
 
-# pod_run: the pod, its stdout in $T/stdout; RC its exit status.
+# pod_run [restricted]: the pod, its stdout in $T/stdout; RC its exit status.
 pod_run() {
 	unshare -m -p -f --mount-proc bash "$TOP/regress/kubevirt/pod.sh" "$T" \
-	    "$WRAPPER" "$TOP/virt-v2v-wrapper-api" "$(cat "$T/api.port")" \
+	    "$WRAPPER" "$TOP/virt-v2v-wrapper-api" "$(cat "$T/api.port")" "$@" \
 	    >"$T/stdout" 2>"$T/stderr"
 	RC=$?
 }
@@ -142,6 +142,34 @@ check "success: the log says no vdsm was needed: the monitor as 65534" \
 check "success: no secret left" bash -c '! ls -d "$1"/pod-run/virt-v2v-wrapper/*.private 2>/dev/null | grep -q .' _ "$T"
 check "success: the token is in no log, state or output" bash -c \
     '! grep -rqF -- "$(cat "$1/sa/token")" "$1/varlog" "$1/pod-run/virt-v2v-wrapper" "$1/stdout"' _ "$T"
+
+# --- a pod without CAP_SETUID: everything as root, the monitor confined ---
+pod_start normal
+pod_fake --replay "$LOG" --mr "$FIX/real/convert-mr.log" --rc 0 \
+    --hold-at 'Copying disk' --go "$T/go"
+rm -f "$T/go" "$T/argv.out"
+(pod_run restricted; exit $RC) &
+POD=$!
+for _ in $(seq 400); do
+	[ -s "$T/argv.out" ] && grep -q 'Copying disk' "$T/stdout" 2>/dev/null && break
+	sleep 0.05
+done
+P1=$(pod_pid1 "$POD")
+MONH=
+for c in $(pgrep -P "$P1"); do
+	[ "$(readlink "/proc/$c/exe")" = "$WRAPPER" ] && MONH=$c
+done
+eq "restricted: no CAP_SETUID in the pod" \
+    "$(( 0x$(proc_field "$P1" CapBnd) >> 7 & 1 ))$(( 0x$(proc_field "$P1" CapBnd) >> 6 & 1 ))" 00
+eq "restricted: the monitor keeps the caller's uid" "$(proc_field "${MONH:-0}" Uid)" "0 0 0 0"
+eq "restricted: and is confined: seccomp, no new privileges" \
+    "$(proc_field "${MONH:-0}" Seccomp) $(proc_field "${MONH:-0}" NoNewPrivs)" "2 1"
+touch "$T/go"
+wait $POD
+eq "restricted: exit 0" "$?" 0
+check "restricted: stderr says why nothing switches user" \
+    grep -q "no CAP_SETUID or CAP_SETGID: everything runs as uid 0" "$T/stderr"
+eq "restricted: the progress reached the pod" "$(patched | tail -n 1)" 100
 
 # --- a failed conversion ---
 pod_start normal
