@@ -44,6 +44,7 @@ D=$(mktemp -d /tmp/v2vw-sshe.XXXXXX)
 chmod 755 "$D"
 SSHD=
 NS=
+ENGINE=
 # The namespace's processes: sshd, and any run that did not end.
 ns_procs() {
 	local p
@@ -67,6 +68,7 @@ cleanup() {
 	done
 	for p in $left; do kill -KILL "$p" 2>/dev/null; done
 	[ -n "$SSHD" ] && kill -TERM "$SSHD" 2>/dev/null && wait "$SSHD" 2>/dev/null
+	[ -n "$ENGINE" ] && kill "$ENGINE" 2>/dev/null && wait "$ENGINE" 2>/dev/null
 	rm -rf "$D"
 }
 trap cleanup EXIT
@@ -77,7 +79,19 @@ make -s -C "$TOP" install DESTDIR="$D/inst" >"$D/install.log" 2>&1
 eq "make install DESTDIR: exit 0" $? 0
 mkdir -m 700 "$D/sshd" "$D/client"
 mkdir -m 755 "$D/keys" "$D/home" "$D/get"
-for d in etc bin; do mkdir -p "$D/ov/$d/up" "$D/ov/$d/work"; done
+for d in etc bin libexec; do mkdir -p "$D/ov/$d/up" "$D/ov/$d/work"; done
+# The oVirt engine the input names (regress/ovirt/standin.py): ManageIQ
+# sends no allocation, so the wrapper asks it for the domain's type.
+make_pki "$D/pki" >/dev/null
+jq -n '{user: "admin@internal", password: "rhv-secret", disks: [], transfers: [],
+    domains: [{name: "data", id: "5d1a0a21-0000-4000-8000-0000000000da", type: "nfs"}]}' \
+    >"$D/world.json"
+python3 "$TOP/regress/ovirt/standin.py" --cert "$D/pki/srv.pem" --key "$D/pki/srv.key" \
+    --world "$D/world.json" --record "$D/engine.rec" --port-file "$D/engine.port" \
+    2>"$D/engine.err" &
+ENGINE=$!
+for _ in $(seq 200); do [ -s "$D/engine.port" ] && break; sleep 0.05; done
+ENGINE_URL="https://127.0.0.1:$(cat "$D/engine.port" 2>/dev/null)/ovirt-engine/api"
 ssh-keygen -q -t ed25519 -N '' -C v2vw-host -f "$D/sshd/host"
 ssh-keygen -q -t ed25519 -N '' -C v2vw-engine -f "$D/client/id"
 for u in root v2vtengine v2vtnosudo; do cp "$D/client/id.pub" "$D/keys/$u"; done
@@ -103,6 +117,7 @@ mkdir -p /var/log/vdsm/import
 chown vdsm:kvm /var/log/vdsm /var/log/vdsm/import
 mount -t overlay overlay -o lowerdir=/etc,upperdir=$D/ov/etc/up,workdir=$D/ov/etc/work /etc
 mount -t overlay overlay -o lowerdir=/usr/bin,upperdir=$D/ov/bin/up,workdir=$D/ov/bin/work /usr/bin
+mount -t overlay overlay -o lowerdir=/usr/libexec,upperdir=$D/ov/libexec/up,workdir=$D/ov/libexec/work /usr/libexec
 # The engine's accounts: one with passwordless sudo for the wrapper and
 # kill (as ManageIQ's docs ask), one without.  "*": no password, not
 # locked (sshd without PAM refuses a locked account).
@@ -116,6 +131,8 @@ visudo -cq
 # The installed tree, and the tmpfiles.d entry applied as at boot.
 install -m 755 $D/inst/usr/bin/virt-v2v-wrapper /usr/bin/virt-v2v-wrapper
 cp -P $D/inst/usr/bin/virt-v2v-wrapper.py /usr/bin/
+install -d /usr/libexec/virt-v2v-wrapper
+install -m 755 $D/inst/usr/libexec/virt-v2v-wrapper/virt-v2v-wrapper-api /usr/libexec/virt-v2v-wrapper/
 install -m 644 $D/inst/etc/virt-v2v-wrapper.conf /etc/virt-v2v-wrapper.conf
 systemd-tmpfiles --create $D/inst/usr/lib/tmpfiles.d/virt-v2v-wrapper.conf
 install -m 755 $D/virt-v2v /usr/bin/virt-v2v
@@ -180,7 +197,7 @@ fetched() { get "$1" "$2" "$D/get/f" && grep -q "$3" "$D/get/f"; }
 SRC='[v2vw-ds] v2vw-guest/v2vw-guest.vmdk'
 VMID=b6d92325-850a-4d44-aeed-9f745b3f0158
 # ManageIQ's keys (clients.md), its vddk form.
-IN=$(jq -cn --arg src "$SRC" --arg pw "pw-$RANDOM$RANDOM" '{vm_name: "v2vw-guest",
+IN=$(jq -cn --arg src "$SRC" --arg pw "pw-$RANDOM$RANDOM" --arg url "$ENGINE_URL" '{vm_name: "v2vw-guest",
     vm_uuid: "42131111-2222-3333-4444-555566667777",
     conversion_host_uuid: "c0ffee00-0000-4000-8000-000000000001",
     transport_method: "vddk",
@@ -189,7 +206,7 @@ IN=$(jq -cn --arg src "$SRC" --arg pw "pw-$RANDOM$RANDOM" '{vm_name: "v2vw-guest
     source_disks: [$src],
     network_mappings: [{source: "VM Network", destination: "ovirtmgmt",
         mac_address: "00:50:56:aa:bb:cc"}],
-    rhv_url: "https://engine.example/ovirt-engine/api", rhv_cluster: "Default",
+    rhv_url: $url, rhv_cluster: "Default",
     rhv_storage: "data", rhv_password: "rhv-secret", install_drivers: false,
     insecure_connection: true, two_phase: false, warm: false}')
 
@@ -322,3 +339,7 @@ check "the account without sudo may not run the wrapper through sudo" \
 rsh v2vtengine "sudo /usr/bin/virt-v2v-wrapper --prune-logs=1" >"$D/prune.out" 2>&1
 eq "the sudo account may not prune every run's logs through sudo" \
     "$?:$(grep -c 'refused under sudo' "$D/prune.out")" "1:1"
+# ManageIQ sends no allocation: every start asked the engine for the
+# storage domain's type, with a token.
+check "every start asked the engine for the domain's type" \
+    test "$(jq -s '[.[] | select(.path | endswith("/storagedomains")) | select(.bearer)] | length' "$D/engine.rec")" -ge 4
