@@ -61,7 +61,7 @@
 #define MONITOR_FD_V2VLOG	5
 #define MONITOR_FD_MRLOG	6
 #define MONITOR_FD_LOG		7
-#define MONITOR_FD_COPY		8	/* stdout, or /dev/null */
+#define MONITOR_FD_COPY		8	/* Kubevirt: stdout; else closed */
 #define MONITOR_FD_MAX		MONITOR_FD_COPY
 
 /* The byte the daemon sends the first process once it runs. */

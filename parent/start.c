@@ -52,7 +52,7 @@ monitor_exec(const struct run *r, int sock)
 	char		*envp[] = { NULL, NULL, NULL };
 	int		 src[] = { sock, r->pc.rundirfd, r->v2vlogrfd,
 			    r->mrlogrfd, r->logfd, -1 };
-	int		 tmp[6], i, null, exe, copy = r->copy_stdout;
+	int		 tmp[6], i, n, null, exe, copy = r->copy_stdout;
 	sigset_t	 none;
 
 	snprintf(uid, sizeof(uid), "%u", r->mon_uid);
@@ -73,20 +73,22 @@ monitor_exec(const struct run *r, int sock)
 		fatal("%s", _PATH_DEVNULL);
 	/* Kubevirt: virt-v2v's output goes on to the pod's log, which is
 	 * our stdout; the monitor never waits for its reader. */
-	if ((src[5] = copy ? fcntl(STDOUT_FILENO, F_DUPFD, 16) : null) == -1)
+	n = copy ? 6 : 5;
+	if (copy && (src[5] = fcntl(STDOUT_FILENO, F_DUPFD, 16)) == -1)
 		fatal("fcntl F_DUPFD");
 	if (dup2(null, STDIN_FILENO) == -1 || dup2(null, STDOUT_FILENO) == -1 ||
 	    dup2(null, STDERR_FILENO) == -1)
 		fatal("%s", _PATH_DEVNULL);
 	if (setsid() == -1 || chdir("/") == -1)
 		fatal("setsid");
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < n; i++)
 		if ((tmp[i] = fcntl(src[i], F_DUPFD, 16)) == -1)
 			fatal("fcntl F_DUPFD");
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < n; i++)
 		if (dup2(tmp[i], MONITOR_FD_SOCK + i) == -1)
 			fatal("dup2");
-	closefrom(MONITOR_FD_MAX + 1);
+	/* FD_COPY only where there is something to copy to. */
+	closefrom(MONITOR_FD_SOCK + n);
 	log_setfd(MONITOR_FD_LOG);
 	sanitizer_env(envp);
 	/*
