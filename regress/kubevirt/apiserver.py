@@ -20,10 +20,14 @@ the pod's annotations after it.
 import argparse
 import json
 import os
-import ssl
+import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+import tlsserve  # noqa: E402  regress/tlsserve.py
 
 LOCK = threading.Lock()
 
@@ -117,8 +121,7 @@ def main():
         ap.add_argument(a, required=True)
     ap.add_argument("--mode", default="normal")
     a = ap.parse_args()
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
+    srv = tlsserve.server(Handler)
     with open(a.token_file) as f:
         srv.token = f.read().strip()
     with open(a.pod) as f:
@@ -126,14 +129,7 @@ def main():
     srv.pod_file = a.pod
     srv.record = a.record
     srv.mode = a.mode
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(a.cert, a.key)
-    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    tmp = a.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % srv.server_address[1])
-    os.rename(tmp, a.port_file)
-    srv.serve_forever()
+    tlsserve.serve(srv, a.cert, a.key, a.port_file)
 
 
 if __name__ == "__main__":

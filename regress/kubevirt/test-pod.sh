@@ -90,6 +90,13 @@ pod_run() {
 wlog() { cat "$T"/varlog/virt-v2v-wrapper/*-wrapper.log; }
 state() { cat "$T"/pod-run/virt-v2v-wrapper/v2v-import-*/state.json; }
 patched() { jq -r '.patch.metadata.annotations.v2vConversionProgress // empty' "$T/api.rec"; }
+# pod_held: until the held virt-v2v has begun its copy (20 s at most).
+pod_held() {
+	for _ in $(seq 400); do
+		[ -s "$T/argv.out" ] && grep -q 'Copying disk' "$T/stdout" 2>/dev/null && return
+		sleep 0.05
+	done
+}
 # pod_pid1 POD: the pod's first process, seen from here: unshare's child.
 pod_pid1() { pgrep -P "$(pgrep -P "$1" -x unshare)" | head -n 1; }
 
@@ -100,10 +107,7 @@ pod_fake --replay "$LOG" --mr "$FIX/real/convert-mr.log" --rc 0 \
 rm -f "$T/go"
 (pod_run; exit $RC) &
 POD=$!
-for _ in $(seq 400); do
-	[ -s "$T/argv.out" ] && grep -q 'Copying disk' "$T/stdout" 2>/dev/null && break
-	sleep 0.05
-done
+pod_held
 P1=$(pod_pid1 "$POD")
 check "held: the wrapper is the pod's PID 1" grep -q '^NSpid:.*[[:space:]]1$' "/proc/$P1/status"
 # pids in the log are the namespace's: find the monitor among P1's children.
@@ -150,10 +154,7 @@ pod_fake --replay "$LOG" --mr "$FIX/real/convert-mr.log" --rc 0 \
 rm -f "$T/go" "$T/argv.out"
 (pod_run restricted; exit $RC) &
 POD=$!
-for _ in $(seq 400); do
-	[ -s "$T/argv.out" ] && grep -q 'Copying disk' "$T/stdout" 2>/dev/null && break
-	sleep 0.05
-done
+pod_held
 P1=$(pod_pid1 "$POD")
 MONH=
 for c in $(pgrep -P "$P1"); do

@@ -28,11 +28,15 @@ import glob
 import json
 import os
 import secrets
-import ssl
+import sys
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+import tlsserve  # noqa: E402  regress/tlsserve.py
 
 API = "/ovirt-engine/api/"
 LOCK = threading.Lock()
@@ -272,21 +276,13 @@ def main():
     ap.add_argument("--probe")
     ap.add_argument("--inbox")
     a = ap.parse_args()
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
+    srv = tlsserve.server(Handler)
     srv.world = World(a.world)
     srv.record = a.record
     srv.hang = a.mode == "hang"
     srv.probe = a.probe
     srv.inbox = a.inbox
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(a.cert, a.key)
-    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    tmp = a.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % srv.server_address[1])
-    os.rename(tmp, a.port_file)
-    srv.serve_forever()
+    tlsserve.serve(srv, a.cert, a.key, a.port_file)
 
 
 if __name__ == "__main__":
