@@ -216,12 +216,12 @@ kube_main(const struct apiopts *o)
 	}
 	/* The last words, bounded: priv waits for us only so long. */
 	p.h.deadline = mono_ms() + KUBE_FINAL_MS;
-	if (!s.failed) {
-		p.sent_at = 0;
-		if (p.sent != 100)
-			progress(&p, 100);
+	/* The final progress whatever the end (100 after a success, where
+	 * every disk is done), then the metadata of a success. */
+	p.sent_at = 0;
+	progress(&p, s.failed ? s.progress : 100);
+	if (!s.failed)
 		metadata(&p, o->metadata);
-	}
 	secret_free(p.token);
 	http_free(&p.h);
 	return 0;

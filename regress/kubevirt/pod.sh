@@ -21,9 +21,12 @@ cp "$T/sa/token" "$T/sa/ca.crt" "$T/sa/namespace" \
 # An image's passwd: root and nobody, no vdsm, no kvm.
 mount --bind "$T/passwd" /etc/passwd
 mount --bind "$T/group" /etc/group
+# The pod's name through the Downward API, or (T/no-pod-name) only as
+# its hostname, which Kubernetes sets to the pod's name.
+NAMES="POD_NAME=conversion-pod HOSTNAME=not-the-pods-name"
+[ -e "$T/no-pod-name" ] && NAMES="HOSTNAME=conversion-pod"
 exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-    KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT="$PORT" \
-    POD_NAME=conversion-pod HOSTNAME=not-the-pods-name \
+    KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT="$PORT" $NAMES \
     V2V_WRAPPER_VIRT_V2V="$T/virt-v2v" V2V_WRAPPER_API="$API" \
     ${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} \
     ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \

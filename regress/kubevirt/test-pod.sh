@@ -172,11 +172,15 @@ check "restricted: stderr says why nothing switches user" \
     grep -q "no CAP_SETUID or CAP_SETGID: everything runs as uid 0" "$T/stderr"
 eq "restricted: the progress reached the pod" "$(patched | tail -n 1)" 100
 
-# --- a failed conversion ---
+# --- a failed conversion, in a pod that names itself by its hostname ---
 pod_start normal
 pod_fake --replay "$FIX/real/badkey.log" --mr "$FIX/real/badkey-mr.log" --rc 1
+touch "$T/no-pod-name"
 pod_run
+rm -f "$T/no-pod-name"
 eq "failure: exit 2" "$RC" 2
+check "no POD_NAME: the pod named by HOSTNAME was patched" \
+    test "$(jq -s '[.[] | select(.method == "PATCH" and .status == 200)] | length' "$T/api.rec")" -ge 1
 eq "failure: no metadata on the pod" "$(jq -r '.metadata.annotations.v2vConversionMetadata // "none"' "$T/pod.json")" none
 eq "failure: stdout has virt-v2v's error" "$(grep -c 'virt-v2v: error:' "$T/stdout")" 1
 
