@@ -47,7 +47,7 @@ srcs_common="common/config.c common/state.c common/utf8.c common/limits.c
 # It watches priv's reads, messages and final state through the linker's
 # --wrap (wrap_priv below), not by renaming anything in priv's source.
 srcs_priv="common/imsg.c common/state.c common/utf8.c common/end.c
-    common/clock.c priv/dispatch.c priv/run.c priv/phase.c"
+    common/clock.c priv/dispatch.c priv/run.c priv/phase.c priv/cleaner.c"
 wrap_priv="-Wl,--wrap=imsg_read,--wrap=imsg_get,--wrap=imsg_free"
 wrap_priv="$wrap_priv,--wrap=imsg_compose,--wrap=state_write"
 
