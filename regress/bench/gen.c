@@ -317,7 +317,7 @@ hostile_paths(struct out *o, unsigned long long size)
 			/* The VM's name makes each path distinct. */
 			memcpy(line, "nbdkit: debug: ssh: config key=path, "
 			    "value=/vmfs/volumes/ds1/vm", 63);
-			snprintf(line + 63, 5, "%04d", k);
+			snprintf(line + 63, 5, "%04u", (unsigned int)k % 10000);
 			line[67] = '/';
 			out_put(o, line, PATH_LEN + 1);
 			short_frame(o, 1 + (int)((LAST_PCT - 1) * ++i / n));
