@@ -20,7 +20,7 @@
 					 * gives it 30 s */
 #define API_CLEANUP_MS		(300 * 1000)
 #define API_BODY_MAX		(8 * 1024 * 1024)
-#define API_SECRET_MAX		4096
+#define API_SECRET_MAX		(16 * 1024)	/* = API_TOKEN_MAX */
 #define UUID_LEN		36
 
 struct http {
@@ -73,6 +73,7 @@ void	 engine_logout(struct engine *, struct http *);
 int	 engine_get(struct engine *, struct http *, const char *,
 	    struct reply *);
 const char *api_fault(const struct reply *);
+char	*oneline(char *);
 
 /* lookup.c */
 int	 storage_find(struct engine *, struct http *, const char *,

@@ -123,7 +123,6 @@ api_fault(const struct reply *r)
 {
 	static char	 buf[512];
 	const char	*s, *d;
-	char		*c;
 
 	s = jstr(r->json, "error_description");
 	if (s == NULL)
@@ -141,10 +140,19 @@ api_fault(const struct reply *r)
 			snprintf(buf, sizeof(buf), "HTTP status %ld",
 			    r->status);
 	}
-	for (c = buf; *c != '\0'; c++)
+	return oneline(buf);
+}
+
+/* A server's words in our log: one line, whatever it put in them. */
+char *
+oneline(char *s)
+{
+	char	*c;
+
+	for (c = s; *c != '\0'; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			*c = ' ';
-	return buf;
+	return s;
 }
 
 /* The secret-bearing body: built, sent, wiped. */

@@ -10,6 +10,7 @@
  * it reaches 100.  The API failing is logged and never fails the run.
  */
 #include <sys/inotify.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +38,7 @@ struct pod {
 	int		 sent;		/* the last progress patched, or -1 */
 	long long	 sent_at;
 	int		 failing;	/* the last patch failed: said once */
+	int		 final;		/* the last patches: their own bound */
 };
 
 struct seen {
@@ -52,7 +54,7 @@ patch(struct pod *p, const char *key, const char *value)
 	struct reply	 r;
 	json_t		*o;
 	const char	*msg;
-	char		*body;
+	char		*body, why[256];
 	int		 rv = -1;
 
 	o = json_pack("{s:{s:{s:s}}}", "metadata", "annotations", key, value);
@@ -62,24 +64,49 @@ patch(struct pod *p, const char *key, const char *value)
 		return -1;
 	}
 	json_decref(o);
-	if (p->h.deadline < mono_ms() + API_REQUEST_MS)
+	/* Each request its own time while the run goes on; the last ones
+	 * share KUBE_FINAL_MS. */
+	if (!p->final && p->h.deadline < mono_ms() + API_REQUEST_MS)
 		p->h.deadline = mono_ms() + API_REQUEST_MS;
+	why[0] = '\0';
 	if (http_call(&p->h, "PATCH", p->url, p->token,
 	    "application/merge-patch+json", body, &r) == -1)
-		log_warnx("kube: patching %s: %s", key, p->h.err);
+		strlcpy(why, p->h.err, sizeof(why));
 	else if (r.status / 100 != 2) {
 		/* A Kubernetes Status says why in its message. */
 		msg = json_string_value(json_object_get(r.json, "message"));
-		log_warnx("kube: patching %s: HTTP status %ld%s%s", key,
-		    r.status, msg != NULL ? ": " : "", msg != NULL ? msg : "");
+		snprintf(why, sizeof(why), "HTTP status %ld%s%s", r.status,
+		    msg != NULL ? ": " : "", msg != NULL ? msg : "");
 	} else
 		rv = 0;
+	/* Said when it starts failing and when it works again, not at
+	 * every patch of a run that lasts hours. */
+	if (rv == -1 && !p->failing)
+		log_warnx("kube: patching %s: %s", key, oneline(why));
 	if (rv == 0 && p->failing)
 		log_info("kube: patching works again");
 	p->failing = rv == -1;
 	reply_free(&r);
 	free(body);
 	return rv;
+}
+
+/* A regular file of at most max bytes, never through a link nor a FIFO. */
+static int
+open_file(const char *path, off_t max)
+{
+	struct stat	sb;
+	int		fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) || sb.st_size > max) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
 }
 
 /* The state file as the monitor last replaced it; 0 when read. */
@@ -89,8 +116,13 @@ read_state(const char *path, struct seen *s)
 	json_t	*o, *disks, *d;
 	size_t	 i, n;
 	long	 sum = 0;
+	int	 fd;
 
-	if ((o = json_load_file(path, JSON_DISABLE_EOF_CHECK, NULL)) == NULL)
+	if ((fd = open_file(path, STATE_MAX)) == -1)
+		return -1;
+	o = json_loadfd(fd, JSON_DISABLE_EOF_CHECK, NULL);
+	close(fd);
+	if (o == NULL)
 		return -1;
 	disks = json_object_get(o, "disks");
 	n = json_array_size(disks);
@@ -128,7 +160,7 @@ metadata(struct pod *p, const char *path)
 	size_t	 len = 0;
 	int	 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	if ((fd = open_file(path, METADATA_MAX)) == -1) {
 		log_warn("kube: %s", path);
 		return;
 	}
@@ -215,12 +247,13 @@ kube_main(const struct apiopts *o)
 			progress(&p, s.progress);
 	}
 	/* The last words, bounded: priv waits for us only so long. */
+	p.final = 1;
 	p.h.deadline = mono_ms() + KUBE_FINAL_MS;
 	/* The final progress whatever the end (100 after a success, where
 	 * every disk is done), then the metadata of a success. */
 	p.sent_at = 0;
 	progress(&p, s.failed ? s.progress : 100);
-	if (!s.failed)
+	if (!s.failed && o->metadata[0] != '\0')
 		metadata(&p, o->metadata);
 	secret_free(p.token);
 	http_free(&p.h);

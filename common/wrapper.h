@@ -33,6 +33,8 @@
 #define KUBEVIRT_NOBODY		65534
 #define KUBEVIRT_LOG_DIR	"/var/log/virt-v2v-wrapper"
 #define KUBEVIRT_DATA		"/data/vm"
+/* The service account's token, at most (the API client's bound too). */
+#define API_TOKEN_MAX		(16 * 1024)
 
 #define DEFAULT_USER		"vdsm"
 #define DEFAULT_GROUP		"kvm"

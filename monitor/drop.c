@@ -110,6 +110,21 @@ monitor_confine(int rundirfd, unsigned int uid, unsigned int gid, int root)
 		if (caps_left())
 			fatalx("capabilities remain after the drop");
 	}
+	else if (geteuid() == 0) {
+		/* uid 0 that may not switch users (a restricted pod): no
+		 * capability at all, and no exec under seccomp to get any
+		 * back. */
+		capng_get_caps_process();
+		if (capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP)) {
+			capng_clear(CAPNG_SELECT_BOUNDS);
+			capng_apply(CAPNG_SELECT_BOUNDS);
+		}
+		capng_clear(CAPNG_SELECT_CAPS);
+		if (capng_apply(CAPNG_SELECT_CAPS) == -1 ||
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0,
+		    0) == -1)
+			fatalx("clearing capabilities");
+	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		fatal("PR_SET_NO_NEW_PRIVS");
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)

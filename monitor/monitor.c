@@ -700,6 +700,7 @@ monitor_main(int argc, char *argv[])
 	sigset_t		 waitmask;
 	const char		*errstr;
 	unsigned int		 uid, gid, flags;
+	int			 n;
 
 	log_setfd(MONITOR_FD_LOG);
 	log_procinit("monitor");
@@ -719,7 +720,8 @@ monitor_main(int argc, char *argv[])
 
 	m.copyfd = -1;
 	if (flags & MONITOR_OPT_COPY) {
-		if (fcntl(MONITOR_FD_COPY, F_SETFL, O_NONBLOCK) == -1)
+		if ((n = fcntl(MONITOR_FD_COPY, F_GETFL)) == -1 ||
+		    fcntl(MONITOR_FD_COPY, F_SETFL, n | O_NONBLOCK) == -1)
 			log_warn("standard output: not copying to it");
 		else
 			m.copyfd = MONITOR_FD_COPY;

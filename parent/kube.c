@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,7 +27,7 @@
 #include "parent/parent.h"
 
 #define SA_DIR		"/var/run/secrets/kubernetes.io/serviceaccount"
-#define TOKEN_MAX	(16 * 1024)
+#define TOKEN_MAX	API_TOKEN_MAX
 
 /* DNS-1123 names, as the API takes them: nothing that bends a URL. */
 static int
@@ -39,18 +41,37 @@ k8s_name(const char *s)
 
 /*
  * The pod's users.  virt-v2v runs as the caller (root in the pod, as
- * before); the monitor and the API client as nobody (65534), a number
- * any image has, with or without a passwd entry.  A pod that cannot
- * change its user (no CAP_SETUID or CAP_SETGID) runs everything as the
- * caller, as a wrapper that is not root does: confined, not switched.
+ * before).  The monitor and the API client run as the site's user where
+ * it exists (vdsm on a host), else, as the pod's first process, as
+ * nobody (65534), a number any image has: outside a pod that uid is
+ * shared with other daemons, which must not reach the run.  A pod that
+ * cannot change its user (no CAP_SETUID or CAP_SETGID) runs everything
+ * as the caller, as a wrapper that is not root does: confined, not
+ * switched, and without the API client, which would have no uid of its
+ * own.
  */
-void
-kube_users(struct run *r)
+int
+kube_users(struct run *r, char *err, size_t errlen)
 {
+	struct passwd	*pw;
+	struct group	*gr;
+
 	r->conv_uid = getuid();
 	r->conv_gid = getgid();
 	r->conv.drop = 0;
-	r->mon_uid = r->mon_gid = KUBEVIRT_NOBODY;
+	if ((pw = getpwnam(r->env.user)) != NULL &&
+	    (gr = getgrnam(r->env.group)) != NULL && pw->pw_uid != 0 &&
+	    gr->gr_gid != 0) {
+		r->mon_uid = pw->pw_uid;
+		r->mon_gid = gr->gr_gid;
+	} else if (getpid() == 1)
+		r->mon_uid = r->mon_gid = KUBEVIRT_NOBODY;
+	else if (r->pc.root) {
+		snprintf(err, errlen, "Kubevirt mode outside a pod needs the "
+		    "user %s and group %s (set V2V_WRAPPER_USER and "
+		    "V2V_WRAPPER_GROUP to others)", r->env.user, r->env.group);
+		return -1;
+	}
 	if (r->pc.root) {
 		capng_get_caps_process();
 		if (!capng_have_capability(CAPNG_EFFECTIVE, CAP_SETUID) ||
@@ -64,6 +85,7 @@ kube_users(struct run *r)
 		r->mon_uid = getuid();
 		r->mon_gid = getgid();
 	}
+	return 0;
 }
 
 /* The site's log directory, or in a pod one of its own, made here. */
@@ -106,6 +128,10 @@ kube_prepare(const struct conf *cf, struct run *r)
 		log_info("not in a Kubernetes pod: no progress on the pod");
 		return 0;
 	}
+	if (geteuid() == 0 && !r->pc.root) {
+		log_warnx("no user for the API client: no progress on the pod");
+		return 0;
+	}
 	if (slurp_at(AT_FDCWD, SA_DIR "/namespace", ns, sizeof(ns)) <= 0) {
 		log_warn("%s/namespace: no progress on the pod", SA_DIR);
 		return 0;
@@ -124,8 +150,12 @@ kube_prepare(const struct conf *cf, struct run *r)
 		r->kube_url[0] = '\0';
 		return 0;
 	}
-	snprintf(r->kube_meta, sizeof(r->kube_meta), KUBEVIRT_DATA "/%s.json",
-	    cf->vm_name);
+	/* A name, not a path: the client must not be sent elsewhere. */
+	if (strchr(cf->vm_name, '/') != NULL || cf->vm_name[0] == '.')
+		log_warnx("vm_name is not a file name: no metadata on the pod");
+	else
+		snprintf(r->kube_meta, sizeof(r->kube_meta),
+		    KUBEVIRT_DATA "/%s.json", cf->vm_name);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <paths.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,17 @@ usage(void)
 	    "--check-rhv-guest-tools | --version\n"
 	    "       virt-v2v-wrapper --prune-logs[=days]\n");
 	exit(1);
+}
+
+static void
+std_open(void)
+{
+	int	fd;
+
+	for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
+		if (fcntl(fd, F_GETFD) == -1 && open(_PATH_DEVNULL,
+		    fd == STDIN_FILENO ? O_RDONLY : O_WRONLY) != fd)
+			_exit(1);
 }
 
 static void
@@ -212,8 +224,10 @@ main(int argc, char *argv[])
 	 * no ptrace by another process of the caller's uid. */
 	setrlimit(RLIMIT_CORE, &nocore);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	/* A daemon keeps none of its caller's descriptors. */
+	/* A daemon keeps none of its caller's descriptors, and 0 to 2 are
+	 * open: a descriptor we open must never land on one of them. */
 	closefrom(STDERR_FILENO + 1);
+	std_open();
 	signal(SIGPIPE, SIG_IGN);
 	log_init(1, 0);
 	init_run(&r);

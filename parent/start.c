@@ -74,7 +74,11 @@ monitor_exec(const struct run *r, int sock)
 	/* Kubevirt: virt-v2v's output goes on to the pod's log, which is
 	 * our stdout; the monitor never waits for its reader. */
 	n = copy ? 6 : 5;
-	if (copy && (src[5] = fcntl(STDOUT_FILENO, F_DUPFD, 16)) == -1)
+	/* A description of its own where the kernel gives one (a pipe, a
+	 * file, a tty): non-blocking there changes nothing of priv's. */
+	if (copy && (src[5] = open("/proc/self/fd/1", O_WRONLY | O_APPEND |
+	    O_NONBLOCK | O_CLOEXEC)) == -1 &&
+	    (src[5] = fcntl(STDOUT_FILENO, F_DUPFD, 16)) == -1)
 		fatal("fcntl F_DUPFD");
 	if (dup2(null, STDIN_FILENO) == -1 || dup2(null, STDOUT_FILENO) == -1 ||
 	    dup2(null, STDERR_FILENO) == -1)

@@ -56,10 +56,9 @@ users_resolve(const struct conf *cf, struct run *r, char *err,
 	struct group	*gr;
 
 	r->caller_uid = caller_of();
-	if (cf->output == OUTPUT_KUBEVIRT) {
-		kube_users(r);
-		return home_of(r->conv_uid, r, err, errlen);
-	}
+	if (cf->output == OUTPUT_KUBEVIRT)
+		return kube_users(r, err, errlen) == -1 ? -1 :
+		    home_of(r->conv_uid, r, err, errlen);
 	if (!r->pc.root) {
 		r->mon_uid = r->conv_uid = getuid();
 		r->mon_gid = r->conv_gid = getgid();

@@ -68,3 +68,32 @@ caps_drop(void)
 	caps_verify();
 	log_debug("capabilities dropped to CAP_NET_ADMIN and CAP_KILL");
 }
+
+/*
+ * uid 0 that may not switch users (a restricted pod): what it can drop
+ * without CAP_SETPCAP, which is everything but CAP_NET_ADMIN and CAP_KILL
+ * in its own sets.  Its children were forked before.
+ */
+void
+caps_trim(void)
+{
+	struct rlimit	rl = { 0, 0 };
+	int		keep[] = { CAP_NET_ADMIN, CAP_KILL };
+	size_t		i;
+
+	if (setrlimit(RLIMIT_CORE, &rl) == -1 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		fatal("not dumpable");
+	capng_get_caps_process();
+	capng_clear(CAPNG_SELECT_CAPS);
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if (capng_have_capability(CAPNG_BOUNDING_SET, keep[i]))
+			capng_update(CAPNG_ADD, CAPNG_EFFECTIVE |
+			    CAPNG_PERMITTED, keep[i]);
+	if (capng_apply(CAPNG_SELECT_CAPS) == -1)
+		fatalx("capng_apply: cannot drop capabilities");
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1)
+		fatal("PR_CAP_AMBIENT_CLEAR_ALL");
+	log_info("uid 0 without CAP_SETUID: capabilities trimmed to "
+	    "CAP_NET_ADMIN and CAP_KILL");
+}

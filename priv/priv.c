@@ -256,6 +256,8 @@ priv_main(const struct privconf *conf)
 	log_procinit("priv");
 	if (conf->root)
 		caps_drop();
+	else if (geteuid() == 0)
+		caps_trim();
 	priv_signals(&waitmask);
 	if (conf->steer != NULL)
 		log_info("network limits: cgroup v2, the run's BPF program");

@@ -133,6 +133,7 @@ void	priv_drain_monitor(struct priv *);
 
 /* caps.c */
 void	caps_drop(void);
+void	caps_trim(void);
 
 /* child.c */
 int	child_release(const struct privconf *);

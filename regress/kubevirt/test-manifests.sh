@@ -37,6 +37,8 @@ check "POD_NAME comes from the Downward API" \
 check "the grace period covers virt-v2v's stop (30 s) and the last patch (30 s)" \
     test "$(yval terminationGracePeriodSeconds "$K/pod.yaml")" -ge 60
 eq "restartPolicy Never: one conversion a pod" "$(yval restartPolicy "$K/pod.yaml")" Never
+eq "the input Secret (it holds a password) is root's alone" \
+    "$(grep -A3 'secretName:' "$K/pod.yaml" | sed -n 's/^ *defaultMode: *//p')" 0400
 for m in /data/input /data/vddklib /var/tmp; do
 	check "the pod mounts $m" grep -q "mountPath: $m\$" "$K/pod.yaml"
 done
