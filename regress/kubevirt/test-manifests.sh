@@ -42,3 +42,33 @@ eq "the input Secret (it holds a password) is root's alone" \
 for m in /data/input /data/vddklib /var/tmp; do
 	check "the pod mounts $m" grep -q "mountPath: $m\$" "$K/pod.yaml"
 done
+
+# The image's packages exist in Debian 12 (the mirror's lists here), and
+# the runtime stage has the package of every library the two programs
+# name (the image is not built here: no registry for its base).
+pkgs() {	# pkgs N: the packages of the Containerfile's Nth apt-get install
+	sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$K/Containerfile" |
+	    grep 'apt-get install' | sed -n "${1}p" |
+	    sed -e 's/.*--no-install-recommends//' -e 's/&&.*//' | tr -s ' ' '\n' | grep .
+}
+if command -v apt-cache >/dev/null && command -v dpkg >/dev/null; then
+	for p in $(pkgs 1) $(pkgs 2); do
+		check "the image's package $p is in Debian 12" \
+		    sh -c "apt-cache show '$p' >/dev/null 2>&1"
+	done
+	RUNTIME=" $(pkgs 2 | tr '\n' ' ') "
+	# The libraries each program names (apt brings what they need).
+	for lib in $(for b in "$TOP/virt-v2v-wrapper" "$TOP/virt-v2v-wrapper-api"; do
+		needed=" $(objdump -p "$b" | awk '$1 == "NEEDED" { printf "%s ", $2 }')"
+		ldd "$b" | awk -v n="$needed" 'index(n, " " $1 " ") && $3 ~ /^\// { print $3 }'
+	    done | sort -u); do
+		p=$(dpkg -S "$(readlink -f "$lib")" 2>/dev/null | head -n 1 | cut -d: -f1)
+		[ -z "$p" ] && p=$(dpkg -S "$lib" 2>/dev/null | head -n 1 | cut -d: -f1)
+		case "$p" in
+		libc6|libgcc-s1|"") continue ;;	# essential, in every image
+		esac
+		check "the image has $p, for ${lib##*/}" test "${RUNTIME#* $p }" != "$RUNTIME"
+	done
+else
+	skip "the image's packages: no apt-cache or dpkg here"
+fi
