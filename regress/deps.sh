@@ -7,7 +7,7 @@
 set -u
 what=${1:-build}
 
-deb_build="gcc make pkg-config libjansson-dev libnl-3-dev libnl-route-3-dev libcap-ng-dev libbsd-dev libcurl4-openssl-dev"
+deb_build="gcc libc6-dev make pkg-config libjansson-dev libnl-3-dev libnl-route-3-dev libcap-ng-dev libbsd-dev libcurl4-openssl-dev"
 deb_pkg="dpkg-dev debhelper fakeroot lintian rpm rpmlint git"
 deb_check="$deb_build mandoc jq iproute2 util-linux procps passwd openssh-client openssh-server sudo valgrind acl python3 openssl $deb_pkg"
 rpm_build="gcc make pkgconf-pkg-config jansson-devel libnl3-devel libcap-ng-devel libbsd-devel libcurl-devel"
