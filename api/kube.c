@@ -240,11 +240,14 @@ kube_main(const struct apiopts *o)
 	if (http_init(&p.h, o->cafile, 0, API_REQUEST_MS) == -1)
 		fatalx("%s", p.h.err);
 	infd = watch(o->state);
-	while (!s.finished) {
-		wait_state(&p, infd, read_state(o->state, &s) == 0 &&
-		    s.progress != p.sent);
-		if (read_state(o->state, &s) == 0 && !s.finished)
+	for (;;) {
+		if (read_state(o->state, &s) == 0) {
+			if (s.finished)
+				break;
 			progress(&p, s.progress);
+		}
+		/* A change held back by the 2 s pace is sent when due. */
+		wait_state(&p, infd, s.progress != p.sent);
 	}
 	/* The last words, bounded: priv waits for us only so long. */
 	p.final = 1;

@@ -207,12 +207,12 @@ run_wait(pid_t pid, long long deadline, int *timedout)
 }
 
 /* Give a child its input whole, then EOF: a pipe holds far more than
- * any input of ours, so the write does not wait for the reader. */
-static int
-run_feed(const char *input, int *infd)
+ * any input of ours, so the write does not wait for the reader.  *infd
+ * is the read end, for the child's stdin. */
+int
+run_feed(const char *input, size_t len, int *infd)
 {
 	int	p[2];
-	size_t	len = strlen(input);
 
 	*infd = -1;
 	if (len >= PIPE_BUF * 8 || pipe2(p, O_CLOEXEC) == -1)
@@ -241,7 +241,7 @@ run_capture_input(const struct creds *c, char *const argv[],
 	int		p[2], infd = -1, status, timedout;
 	pid_t		pid;
 
-	if ((input != NULL && run_feed(input, &infd) == -1) ||
+	if ((input != NULL && run_feed(input, strlen(input), &infd) == -1) ||
 	    pipe2(p, O_CLOEXEC) == -1) {
 		snprintf(err, errlen, "%s: %s", argv[0], strerror(errno));
 		if (infd != -1)

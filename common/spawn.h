@@ -25,6 +25,7 @@ int	 pid_wait(pid_t, int, int *);
 int	 run_wait(pid_t, long long, int *);
 int	 run_capture(const struct creds *, char *const [], char *const [], int,
 	    char *, size_t, char *, size_t);
+int	 run_feed(const char *, size_t, int *);
 int	 run_capture_input(const struct creds *, char *const [],
 	    char *const [], const char *, int, char *, size_t, char *, size_t);
 

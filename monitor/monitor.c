@@ -129,7 +129,7 @@ copy_out(struct monitor *m, const char *buf, size_t len)
 }
 
 static void
-read_fd(struct monitor *m, int fd, struct lines *l)
+read_fd(struct monitor *m, int fd, struct lines *l, int copy)
 {
 	static char	buf[READ_CHUNK];
 	ssize_t		n;
@@ -141,7 +141,7 @@ read_fd(struct monitor *m, int fd, struct lines *l)
 			continue;
 		if (n <= 0)
 			return;
-		if (fd == MONITOR_FD_V2VLOG && m->copyfd != -1)
+		if (copy && m->copyfd != -1)
 			copy_out(m, buf, n);
 		lines_feed(l, buf, n);
 	}
@@ -182,8 +182,9 @@ read_logs(struct monitor *m)
 	/* Lines name disks: the seeds from source_disks come first. */
 	if (m->phase == MPH_CONF)
 		return;
-	read_fd(m, MONITOR_FD_MRLOG, &m->mr);
-	read_fd(m, MONITOR_FD_V2VLOG, &m->v2v);
+	read_fd(m, MONITOR_FD_MRLOG, &m->mr, 0);
+	/* virt-v2v's own output is what Kubevirt's stdout shows */
+	read_fd(m, MONITOR_FD_V2VLOG, &m->v2v, 1);
 }
 
 static int

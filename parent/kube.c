@@ -109,7 +109,7 @@ kube_logdir(struct run *r, char *err, size_t errlen)
  * name from POD_NAME (the Downward API), else HOSTNAME.  Outside a pod
  * there is nothing to patch, and that is no error.
  */
-int
+void
 kube_prepare(const struct conf *cf, struct run *r)
 {
 	const char	*host = getenv("KUBERNETES_SERVICE_HOST");
@@ -119,22 +119,22 @@ kube_prepare(const struct conf *cf, struct run *r)
 	int		 v6;
 
 	if (cf->output != OUTPUT_KUBEVIRT)
-		return 0;
+		return;
 	/* What kubectl logs shows: after the JSON line, virt-v2v's output. */
 	r->copy_stdout = 1;
 	if (pod == NULL || *pod == '\0')
 		pod = getenv("HOSTNAME");
 	if (host == NULL || port == NULL || pod == NULL) {
 		log_info("not in a Kubernetes pod: no progress on the pod");
-		return 0;
+		return;
 	}
 	if (geteuid() == 0 && !r->pc.root) {
 		log_warnx("no user for the API client: no progress on the pod");
-		return 0;
+		return;
 	}
 	if (slurp_at(AT_FDCWD, SA_DIR "/namespace", ns, sizeof(ns)) <= 0) {
 		log_warn("%s/namespace: no progress on the pod", SA_DIR);
-		return 0;
+		return;
 	}
 	if ((nl = strchr(ns, '\n')) != NULL)
 		*nl = '\0';
@@ -148,7 +148,7 @@ kube_prepare(const struct conf *cf, struct run *r)
 		log_warnx("the pod's API address, namespace or name is not "
 		    "one the wrapper takes: no progress on the pod");
 		r->kube_url[0] = '\0';
-		return 0;
+		return;
 	}
 	/* A name, not a path: the client must not be sent elsewhere. */
 	if (strchr(cf->vm_name, '/') != NULL || cf->vm_name[0] == '.')
@@ -156,7 +156,6 @@ kube_prepare(const struct conf *cf, struct run *r)
 	else
 		snprintf(r->kube_meta, sizeof(r->kube_meta),
 		    KUBEVIRT_DATA "/%s.json", cf->vm_name);
-	return 0;
 }
 
 /* execve() takes char *const []; nothing writes through these. */
@@ -182,28 +181,23 @@ kube_start(struct run *r)
 	struct creds	 mon = { r->pc.root, r->mon_uid, r->mon_gid };
 	char		*token;
 	ssize_t		 n;
-	int		 p[2];
+	int		 infd = -1;
 
 	if (r->kube_url[0] == '\0')
 		return;
 	sanitizer_env(envp + 1);
 	if ((token = calloc(1, TOKEN_MAX)) == NULL)
 		fatal("calloc");
-	if ((n = slurp_at(AT_FDCWD, SA_DIR "/token", token, TOKEN_MAX)) <= 0 ||
-	    n >= TOKEN_MAX - 1 || pipe2(p, O_CLOEXEC) == -1) {
+	n = slurp_at(AT_FDCWD, SA_DIR "/token", token, TOKEN_MAX);
+	if (n <= 0 || n >= TOKEN_MAX - 1 || run_feed(token, n, &infd) == -1)
 		log_warnx("%s/token: not readable, or too long: no progress "
 		    "on the pod", SA_DIR);
-		free(token);
-		return;
-	}
-	/* A pipe holds the token whole: written before the client runs. */
-	if (write(p[1], token, n) != n)
-		log_warn("handing the token over");
 	explicit_bzero(token, TOKEN_MAX);
 	free(token);
-	close(p[1]);
-	r->pc.kube_pid = run_start(&mon, argv, envp, p[0], r->logfd);
-	close(p[0]);
+	if (infd == -1)
+		return;
+	r->pc.kube_pid = run_start(&mon, argv, envp, infd, r->logfd);
+	close(infd);
 	if (r->pc.kube_pid == -1)
 		log_warn("starting the Kubernetes API client");
 	else

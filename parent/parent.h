@@ -208,7 +208,7 @@ int	 ovirt_cleaner_start(const struct conf *, struct run *, char *,
 /* kube.c */
 int	 kube_users(struct run *, char *, size_t);
 int	 kube_logdir(struct run *, char *, size_t);
-int	 kube_prepare(const struct conf *, struct run *);
+void	 kube_prepare(const struct conf *, struct run *);
 void	 kube_start(struct run *);
 
 /* start.c */

@@ -116,9 +116,9 @@ validate(const struct conf *cf, struct run *r, char *err, size_t errlen)
 	    probe_caps(r, err, errlen) == -1 ||
 	    check_vault(cf, r, err, errlen) == -1 ||
 	    check_iso(cf, r, err, errlen) == -1 ||
-	    ovirt_prepare(cf, r, err, errlen) == -1 ||
-	    kube_prepare(cf, r) == -1)
+	    ovirt_prepare(cf, r, err, errlen) == -1)
 		return -1;
+	kube_prepare(cf, r);
 	check_systemd(cf, r);
 	return 0;
 }

@@ -45,7 +45,7 @@ LOG=$FIX/real/convert.log
 pod_fake() {
 	{
 		echo '#!/bin/bash'
-		echo '(sleep 0.3 &)'
+		echo '(sleep 2.25 &)'
 		printf 'printf %%s %q >/data/vm/vm1.json\n' "$METADATA"
 		printf 'exec %q --argv-out %q' "$FAKE" "$T/argv.out"
 		printf ' %q' "$@"
@@ -116,9 +116,15 @@ for c in $(pgrep -P "$P1"); do
 done
 eq "held: the monitor runs as nobody" "$(proc_field "${MONH:-0}" Uid)" "65534 65534 65534 65534"
 eq "held: the monitor under seccomp" "$(proc_field "${MONH:-0}" Seccomp)" 2
-sleep 0.5	# the orphan's sleep 0.3 is over by now: reaped, or a zombie
-eq "held: no zombie in the pod (PID 1 reaps orphans)" \
-    "$(for c in $(pgrep -P "$P1"); do proc_field "$c" State; done | grep -c '^Z')" 0
+# The fake's orphan is adopted by PID 1; once it exits, PID 1 must reap
+# it: a zombie would stay in /proc.
+ORPHAN=$(pgrep -P "$P1" -f '^sleep 2.25$' | head -n 1)
+check "held: the orphan is adopted by the pod's PID 1" test -n "$ORPHAN"
+for _ in $(seq 200); do
+	[ -n "$ORPHAN" ] && [ -e "/proc/$ORPHAN" ] || break
+	sleep 0.05
+done
+check "held: and reaped once it ended (no zombie)" test -n "$ORPHAN" -a ! -e "/proc/$ORPHAN"
 touch "$T/go"
 wait $POD
 RC=$?
