@@ -33,6 +33,8 @@ state_free(struct state *st)
 	for (i = 0; i < st->ndisks; i++)
 		free(st->disks[i].path);
 	free(st->disks);
+	free(st->order);
+	free(st->tags);
 	for (i = 0; i < st->nwarnings; i++)
 		free(st->warnings[i]);
 	free(st->stage);
@@ -63,107 +65,6 @@ state_setstr(char **dst, const char *s, size_t len)
 {
 	free(*dst);
 	*dst = state_strdup(s, len, STATE_STR_MAX);
-}
-
-/*
- * Disk paths are compared a great many times (a hostile log can name
- * 1024 paths of 4 KiB that differ in their last bytes), so each is
- * hashed once and compared in full only on a hash match.  Eight bytes a
- * step in four independent lanes (one lane's multiply waits on its last:
- * four keep the multiplier busy), each seeded apart and mixed with a key
- * drawn at random once per process: the log's author cannot aim at
- * collisions to make every lookup a full compare.
- */
-#define HASH_MUL	0x9e3779b97f4a7c15ULL
-
-static uint64_t
-hash_step(uint64_t h, const char *s)
-{
-	uint64_t	w;
-
-	memcpy(&w, s, 8);
-	h = (h ^ w) * HASH_MUL;
-	return h ^ (h >> 29);
-}
-
-uint64_t
-state_hash(const char *s)
-{
-	static uint64_t	key;
-	uint64_t	a, b, c, d, w;
-	size_t		len = strlen(s), i;
-
-	if (key == 0)
-		key = ((uint64_t)arc4random() << 32 | arc4random()) | 1;
-	/* Four lanes in registers, not an array the compiler may keep in
-	 * memory: each multiply then waits only on its own lane. */
-	a = key ^ len;
-	b = a ^ HASH_MUL;
-	c = a ^ (2 * HASH_MUL);
-	d = a ^ (3 * HASH_MUL);
-	for (i = 0; i + 32 <= len; i += 32) {
-		a = hash_step(a, s + i);
-		b = hash_step(b, s + i + 8);
-		c = hash_step(c, s + i + 16);
-		d = hash_step(d, s + i + 24);
-	}
-	for (; i + 8 <= len; i += 8)
-		a = hash_step(a, s + i);
-	a = (a ^ b) * HASH_MUL;
-	a = (a ^ c) * HASH_MUL;
-	a = (a ^ d) * HASH_MUL;
-	w = 0;
-	memcpy(&w, s + i, len - i);
-	a = (a ^ w ^ key) * HASH_MUL;
-	return a ^ (a >> 32);
-}
-
-/* Returns the new disk's index, or -1 when the list is full. */
-int
-state_add_disk(struct state *st, const char *path, size_t len)
-{
-	struct disk	*d;
-
-	if (st->ndisks >= STATE_DISKS_MAX)
-		return -1;
-	d = reallocarray(st->disks, st->ndisks + 1, sizeof(*d));
-	if (d == NULL)
-		abort();
-	st->disks = d;
-	d[st->ndisks].path = state_strdup(path, len, STATE_STR_MAX);
-	d[st->ndisks].hash = state_hash(d[st->ndisks].path);
-	d[st->ndisks].progress = 0;
-	d[st->ndisks].unnamed = 0;
-	return st->ndisks++;
-}
-
-/* A disk's path, already cleaned. */
-void
-state_disk_path(struct disk *d, const char *path)
-{
-	state_setstr(&d->path, path, strlen(path));
-	d->hash = state_hash(d->path);
-}
-
-/* The index in [from, to) of the disk named path (hash h), or -1. */
-int
-state_find_disk(const struct state *st, size_t from, size_t to,
-    const char *path, uint64_t h)
-{
-	const struct disk	*d = st->disks;
-	size_t			 i = from;
-
-	if (to > st->ndisks)
-		to = st->ndisks;
-	/* Four hashes a branch: a hostile log makes this loop long. */
-	for (; i + 4 <= to; i += 4)
-		if (((d[i].hash == h) | (d[i + 1].hash == h) |
-		    (d[i + 2].hash == h) | (d[i + 3].hash == h)) != 0)
-			break;
-	for (; i < to; i++)
-		if (d[i].hash == h && strcmp(d[i].path, path) == 0)
-			return (int)i;
-	return -1;
 }
 
 /* A warning never replaces an error: the error is what the caller needs. */
@@ -214,9 +115,9 @@ jdisks(const struct state *st)
 	a = json_array();
 	for (i = 0; i < st->ndisks; i++) {
 		o = json_object();
-		json_object_set_new(o, "path", jstr(st->disks[i].path));
+		json_object_set_new(o, "path", jstr(state_disk(st, i)->path));
 		json_object_set_new(o, "progress",
-		    jprogress(st->disks[i].progress));
+		    jprogress(state_disk(st, i)->progress));
 		json_array_append_new(a, o);
 	}
 	return a;

@@ -20,7 +20,8 @@ enum msgtype { MSG_NONE, MSG_WARNING, MSG_ERROR };
 
 struct disk {
 	char		*path;
-	uint64_t	 hash;		/* of path: most lookups end at it */
+	size_t		 len;		/* of path */
+	uint64_t	 hash;		/* of path (hash_text) */
 	unsigned int	 progress;	/* hundredths of a percent, 0..10000 */
 	int		 unnamed;	/* a placeholder "disk N" */
 };
@@ -29,8 +30,10 @@ struct state {
 	int		 started;
 	pid_t		 pid;
 	char		*stage;
-	struct disk	*disks;
-	size_t		 ndisks;
+	struct disk	*disks;		/* as they came: a disk never moves */
+	uint16_t	*order;		/* the i-th shown is disks[order[i]] */
+	uint16_t	*tags;		/* tags[i]: 16 bits of its hash */
+	size_t		 ndisks, disks_cap;
 	int		 disk_count;
 	char		*vm_id;
 	char		*thr_cpu;	/* NULL is JSON null */
@@ -45,15 +48,24 @@ struct state {
 	int		 finished;
 };
 
+/* The i-th disk the state file shows. */
+static inline struct disk *
+state_disk(const struct state *st, size_t i)
+{
+	return &st->disks[st->order[i]];
+}
+
 void	 state_init(struct state *);
 void	 state_free(struct state *);
 char	*state_strdup(const char *, size_t, size_t);
 void	 state_setstr(char **, const char *, size_t);
-uint64_t state_hash(const char *);
+
+/* disklist.c: the disks in the order the state file shows them */
 int	 state_add_disk(struct state *, const char *, size_t);
-void	 state_disk_path(struct disk *, const char *);
+void	 state_disk_path(struct state *, size_t, const char *, size_t);
 int	 state_find_disk(const struct state *, size_t, size_t, const char *,
-	    uint64_t);
+	    size_t, uint64_t);
+void	 state_move_disk(struct state *, size_t, size_t);
 void	 state_message(struct state *, enum msgtype, const char *);
 void	 state_warning(struct state *, const char *, size_t);
 char	*state_dump(const struct state *);

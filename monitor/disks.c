@@ -82,40 +82,31 @@ disk_ensure(struct state *st, int idx)
 		snprintf(name, sizeof(name), "disk %zu", st->ndisks + 1);
 		if ((i = state_add_disk(st, name, strlen(name))) == -1)
 			return -1;
-		st->disks[i].unnamed = 1;
+		state_disk(st, i)->unnamed = 1;
 	}
 	return 0;
 }
 
-static void
-disk_move(struct state *st, size_t from, size_t to)
-{
-	struct disk	d = st->disks[from];
-
-	memmove(st->disks + to + 1, st->disks + to,
-	    (from - to) * sizeof(st->disks[0]));
-	st->disks[to] = d;
-}
-
-/* The path (already cleaned) belongs to the disk at idx. */
+/* The path (already cleaned, len bytes, hash h) is the disk at idx's. */
 void
-disk_locate(struct state *st, int idx, const char *path, uint64_t h)
+disk_locate(struct state *st, int idx, const char *path, size_t len,
+    uint64_t h)
 {
 	int	j;
 
 	if (idx < 0 || idx >= STATE_DISKS_MAX)
 		return;
-	if ((j = state_find_disk(st, idx, st->ndisks, path, h)) != -1) {
+	if ((j = state_find_disk(st, idx, st->ndisks, path, len, h)) != -1) {
 		if (j > idx)
-			disk_move(st, j, idx);
+			state_move_disk(st, j, idx);
 		return;
 	}
-	if ((size_t)idx < st->ndisks && st->disks[idx].unnamed) {
-		state_disk_path(&st->disks[idx], path);
-		st->disks[idx].unnamed = 0;
+	if ((size_t)idx < st->ndisks && state_disk(st, idx)->unnamed) {
+		state_disk_path(st, idx, path, len);
+		state_disk(st, idx)->unnamed = 0;
 		return;
 	}
 	if ((size_t)idx > st->ndisks && disk_ensure(st, idx - 1) == -1)
 		return;
-	state_add_disk(st, path, strlen(path));
+	state_add_disk(st, path, len);
 }

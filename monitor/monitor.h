@@ -59,7 +59,7 @@ void	lines_free(struct lines *);
 /* disks.c */
 size_t	disk_vmdk_name(char *, size_t, const char *, size_t);
 int	disk_ensure(struct state *, int);
-void	disk_locate(struct state *, int, const char *, uint64_t);
+void	disk_locate(struct state *, int, const char *, size_t, uint64_t);
 
 /* parser.c: one line of virt-v2v output -> state */
 #define PARSER_ID_LEN	36	/* = DISK_ID_LEN */

@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "common/hash.h"
 #include "common/state.h"
 #include "common/utf8.h"
 #include "monitor/monitor.h"
@@ -125,8 +126,8 @@ set_progress(struct parser *p, int disk, unsigned int hundredths)
 	if (disk < 0 || (size_t)disk >= st->ndisks)
 		return;
 	/* Progress never goes down. */
-	if (hundredths > st->disks[disk].progress) {
-		st->disks[disk].progress = hundredths;
+	if (hundredths > state_disk(st, disk)->progress) {
+		state_disk(st, disk)->progress = hundredths;
 		p->changed = 1;
 	}
 }
@@ -237,17 +238,19 @@ source_path(struct parser *p, const char *s, size_t len)
 {
 	char		 path[STATE_STR_MAX + 1], clean[STATE_STR_MAX + 1];
 	uint64_t	 h;
+	size_t		 n;
 
 	/* On the stack: one malloc and free a line made the heap's top
 	 * grow and shrink, a page fault each, on a log of many paths. */
-	utf8_clean(clean, sizeof(clean), path,
+	n = utf8_clean(clean, sizeof(clean), path,
 	    disk_vmdk_name(path, sizeof(path), s, len));
-	h = state_hash(clean);
+	h = hash_text(clean, n);
 	if (p->cur >= 0)
-		disk_locate(p->st, p->cur, clean, h);
-	else if (state_find_disk(p->st, 0, p->npre, clean, h) == -1) {
-		disk_locate(p->st, p->npre, clean, h);
-		if (state_find_disk(p->st, p->npre, p->npre + 1, clean, h) != -1)
+		disk_locate(p->st, p->cur, clean, n, h);
+	else if (state_find_disk(p->st, 0, p->npre, clean, n, h) == -1) {
+		disk_locate(p->st, p->npre, clean, n, h);
+		if (state_find_disk(p->st, p->npre, p->npre + 1, clean, n, h) !=
+		    -1)
 			p->npre++;
 	}
 	p->changed = 1;

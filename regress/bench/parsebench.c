@@ -3,7 +3,7 @@
  * parsebench [-p | -a] FILE: the monitor's parse path alone over a log
  * file, the way monitor.c reads it (read(2) in 64 KiB chunks into
  * lines_feed, no mmap, the parser's sieve with AVX2 where the CPU has
- * it); -p: the sieve's portable scan; -a: no sieve, every line to the
+ * it); -p: the portable sieve and hash; -a: no sieve, every line to the
  * parser.  Then one JSON line: CPU seconds (getrusage, user and system;
  * the whole process, and parse_s for the parse alone, which small
  * inputs need), bytes, MB/s of CPU time, peak RSS in KiB and the state
@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/hash.h"
 #include "common/state.h"
 #include "monitor/monitor.h"
 
@@ -86,6 +87,7 @@ main(int argc, char *argv[])
 	lines_init(&l, LINE_MAX_LEN, 1, parser_line, &p);
 	if (strcmp(mode, "all") != 0) {
 		parser_sieve(&sv, *mode == 'p' ? SIEVE_PORTABLE : SIEVE_FAST);
+		hash_select(*mode == 'p' ? HASH_PORTABLE : HASH_FAST);
 		lines_sieve(&l, &sv);
 		if (!sieve_is_fast(&sv))
 			mode = "portable";

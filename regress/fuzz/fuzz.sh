@@ -38,7 +38,8 @@ ncpu=$(nproc 2>/dev/null || echo 1)
 jobs=${FUZZ_JOBS:-$((ncpu < 4 ? ncpu : 4))}
 
 # Project sources the monitor's targets need (no priv, no parent).
-srcs_common="common/config.c common/state.c common/utf8.c common/limits.c
+srcs_common="common/config.c common/state.c common/disklist.c common/hash.c
+    common/utf8.c common/limits.c
     common/log.c monitor/lines.c monitor/sieve.c monitor/parser.c
     monitor/disks.c monitor/throttle.c"
 # The priv target: priv's dispatcher, its events and its phases, linked

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "common/state.h"
 #include "monitor/monitor.h"
 #include "regress/check.h"
@@ -96,13 +97,13 @@ test_last_value_wins(void)
 	run_init(&r, 1, d);
 	feed(&r, "[  88.0] Copying disk 1/1 to qemu URI json:{ } (raw)\n");
 	feed(&r, "    (0.00/100%)\r    (10.00/100%)\r    (20.00/100%)\r");
-	CHECK(r.st.disks[0].progress == 2000,
+	CHECK(state_disk(&r.st, 0)->progress == 2000,
 	    "qemu-img: last value of a \\r chunk wins (got %u)",
-	    r.st.disks[0].progress);
+	    state_disk(&r.st, 0)->progress);
 	feed(&r, "    (10.42/100%)\r");
-	CHECK(r.st.disks[0].progress == 2000, "progress never goes down");
+	CHECK(state_disk(&r.st, 0)->progress == 2000, "progress never goes down");
 	feed(&r, "    (42.5/100%)\r");
-	CHECK(r.st.disks[0].progress == 4250, "one decimal read as 42.50");
+	CHECK(state_disk(&r.st, 0)->progress == 4250, "one decimal read as 42.50");
 	run_free(&r);
 }
 
@@ -116,17 +117,17 @@ test_nbdcopy(void)
 	CHECK(r.st.ndisks == 0, "progress before any Copying disk is ignored");
 	feed(&r, "[  79.4] Copying disk 1/2\n");
 	CHECK(r.st.disk_count == 2 && r.st.ndisks == 1 &&
-	    strcmp(r.st.disks[0].path, "disk 1") == 0,
+	    strcmp(state_disk(&r.st, 0)->path, "disk 1") == 0,
 	    "2.x Copying disk 1/2: count 2, unnamed disk kept as \"disk 1\"");
 	feed(&r, "\xe2\x96\x90  42% [*****************-----------------------]\r");
-	CHECK(r.st.disks[0].progress == 4200, "nbdcopy 42%%");
+	CHECK(state_disk(&r.st, 0)->progress == 4200, "nbdcopy 42%%");
 	feed(&r, "\xe2\x96\x88 100% [****************************************]\n");
-	CHECK(r.st.disks[0].progress == 10000 && r.p.urgent,
+	CHECK(state_disk(&r.st, 0)->progress == 10000 && r.p.urgent,
 	    "the final full-block 100%% frame, written at once");
 	feed(&r, "[  90.0] Copying disk 2/2\n");
 	CHECK(r.p.cur == 1 && r.st.ndisks == 2, "second disk");
 	feed(&r, "x  50% [**]\r");
-	CHECK(r.st.disks[1].progress == 5000 && r.st.disks[0].progress ==
+	CHECK(state_disk(&r.st, 1)->progress == 5000 && state_disk(&r.st, 0)->progress ==
 	    10000, "second disk's progress does not touch the first");
 	run_free(&r);
 }
@@ -183,24 +184,24 @@ test_upstream(void)
 
 	run_init(&r, 3, moved);
 	feed(&r, "Copying disk 1/3 to /some/path\n");
-	disk_locate(&r.st, r.p.cur, "[store1] path1.vmdk",
-	    state_hash("[store1] path1.vmdk"));
-	CHECK(strcmp(r.st.disks[0].path, "[store1] path1.vmdk") == 0 &&
-	    strcmp(r.st.disks[1].path, "[store1] path2.vmdk") == 0 &&
-	    strcmp(r.st.disks[2].path, "[store1] path3.vmdk") == 0,
+	disk_locate(&r.st, r.p.cur, "[store1] path1.vmdk", 19,
+	    hash_text("[store1] path1.vmdk", 19));
+	CHECK(strcmp(state_disk(&r.st, 0)->path, "[store1] path1.vmdk") == 0 &&
+	    strcmp(state_disk(&r.st, 1)->path, "[store1] path2.vmdk") == 0 &&
+	    strcmp(state_disk(&r.st, 2)->path, "[store1] path3.vmdk") == 0,
 	    "test_locate_disk: a known path is moved into place");
 	feed(&r, "  (10.42/100%)\n");
-	CHECK(r.st.disks[0].progress == 1042, "test_progress: 10.42");
+	CHECK(state_disk(&r.st, 0)->progress == 1042, "test_progress: 10.42");
 	run_free(&r);
 
 	run_init(&r, 0, NULL);
 	feed(&r, "nbdkit: debug: Opening file [store1] /path1.vmdk "
 	    "(ha-nfcssl://[store1] path1.vmdk@1.2.3.4:902)\n");
-	CHECK(r.st.ndisks == 1 && strcmp(r.st.disks[0].path,
+	CHECK(r.st.ndisks == 1 && strcmp(state_disk(&r.st, 0)->path,
 	    "[store1] /path1.vmdk") == 0, "test_rhv_disk_path_vddk");
 	feed(&r, "nbdkit: vddk[1]: debug: Opening file [store1] /path2.vmdk "
 	    "(ha-nfcssl://[store1] path2.vmdk@1.2.3.4:902)\n");
-	CHECK(r.st.ndisks == 2 && strcmp(r.st.disks[1].path,
+	CHECK(r.st.ndisks == 2 && strcmp(state_disk(&r.st, 1)->path,
 	    "[store1] /path2.vmdk") == 0,
 	    "v1.x vddk[N]: form; a second pre-copy path is disk 2");
 	feed(&r, "disk.id = '11111111-1111-1111-1111-111111111111'\n");
@@ -224,13 +225,13 @@ test_paths_and_ids(void)
 	CHECK(r.st.ndisks == 0, "the cow filter's config line is not a source");
 	feed(&r, "nbdkit: debug: ssh: config key=path, value=/vmfs/volumes/"
 	    "datastore1/guest/guest-flat.vmdk\n");
-	CHECK(r.st.ndisks == 1 && strcmp(r.st.disks[0].path,
+	CHECK(r.st.ndisks == 1 && strcmp(state_disk(&r.st, 0)->path,
 	    "[datastore1] guest/guest.vmdk") == 0,
 	    "2.x ssh path: -flat dropped, [ds] vm/disk.vmdk");
 	feed(&r, "  overlay source qemu URI: json:{ \"file.user\": \"root\", "
 	    "\"file.driver\": \"ssh\", \"file.path\": \"/vmfs/volumes/ds/"
 	    "vm/vm_1.vmdk\", \"file.host\": \"1.2.3.4\" }\n");
-	CHECK(r.st.ndisks == 2 && strcmp(r.st.disks[1].path,
+	CHECK(r.st.ndisks == 2 && strcmp(state_disk(&r.st, 1)->path,
 	    "[ds] vm/vm_1.vmdk") == 0, "1.x overlay json: file.path");
 	feed(&r, "<VirtualSystem ovf:id='aaaa-bbbb'>\n");
 	CHECK(r.st.vm_id && strcmp(r.st.vm_id, "aaaa-bbbb") == 0,
@@ -256,8 +257,8 @@ test_paths_and_ids(void)
 	run_init(&r, 1, seed);
 	feed(&r, "Copying disk 2/2\nnbdkit: debug: Opening file [x] y.vmdk (z)\n"
 	    "x  50% [*]\r");
-	CHECK(r.st.ndisks == 2 && strcmp(r.st.disks[1].path, "[x] y.vmdk") == 0 &&
-	    r.st.disks[1].progress == 5000,
+	CHECK(r.st.ndisks == 2 && strcmp(state_disk(&r.st, 1)->path, "[x] y.vmdk") == 0 &&
+	    state_disk(&r.st, 1)->progress == 5000,
 	    "an unknown path names the placeholder of the disk being copied");
 	run_free(&r);
 }
@@ -278,9 +279,9 @@ test_capture(const char *path, const char *name, unsigned int want_pct,
 	lines_feed(&whole.l, buf, len);
 	lines_flush(&whole.l);
 	CHECK(whole.st.disk_count == 1 && whole.st.ndisks == 1 &&
-	    whole.st.disks[0].progress == want_pct,
+	    state_disk(&whole.st, 0)->progress == want_pct,
 	    "%s: one disk at %u (got %u)", name, want_pct,
-	    whole.st.disks[0].progress);
+	    state_disk(&whole.st, 0)->progress);
 	CHECK(whole.st.stage && strcmp(whole.st.stage, want_stage) == 0,
 	    "%s: last stage \"%s\" (got \"%s\")", name, want_stage,
 	    whole.st.stage ? whole.st.stage : "");

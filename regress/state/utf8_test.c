@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * utf8_clean() and state_hash() against plain byte-at-a-time references
- * written here from their definitions: random inputs mixing ASCII, NUL,
- * valid and broken sequences at every offset around the 8-byte steps of
- * the fast paths, and every destination size that cuts them.
+ * utf8_clean() against a plain byte-at-a-time reference written here
+ * from its definition: random inputs mixing ASCII, NUL, valid and broken
+ * sequences at every offset around the steps of the fast path, and every
+ * destination size that cuts them.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -113,45 +113,9 @@ test_clean(void)
 	    "byte-at-a-time rule (%d differ)", bad);
 }
 
-static void
-test_hash(void)
-{
-	char	a[4200], b[4200];
-	size_t	len;
-	int	same = 0, differ = 0;
-
-	for (len = 0; len < 40; len++) {
-		memset(a, 'v', len);
-		a[len] = '\0';
-		memcpy(b, a, len + 1);
-		same += state_hash(a) == state_hash(b);
-		if (len > 0) {
-			b[len - 1] = 'w';
-			differ += state_hash(a) != state_hash(b);
-		}
-	}
-	CHECK(same == 40 && differ == 39, "state_hash: equal strings hash "
-	    "alike, a change in any last byte tells them apart");
-	memset(a, 'v', 4096);
-	memset(b, 'v', 4096);
-	strlcpy(a + 4096, "/d0001.vmdk", sizeof(a) - 4096);
-	strlcpy(b + 4096, "/d0002.vmdk", sizeof(b) - 4096);
-	CHECK(state_hash(a) != state_hash(b),
-	    "state_hash: 4 KiB paths that differ at the end");
-	/* The four lanes: two 8-byte words swapped between them. */
-	memset(a, 'v', 64);
-	memcpy(a, "AAAAAAAABBBBBBBB", 16);
-	a[64] = '\0';
-	memcpy(b, a, 65);
-	memcpy(b, "BBBBBBBBAAAAAAAA", 16);
-	CHECK(state_hash(a) != state_hash(b),
-	    "state_hash: words swapped between lanes hash apart");
-}
-
 int
 main(void)
 {
 	test_clean();
-	test_hash();
 	return report();
 }

@@ -87,7 +87,7 @@ main(void)
 	st.pid = 42;
 	state_setstr(&st.stage, "Copying disk 1/1", 16);
 	state_add_disk(&st, "[ds] vm/vm.vmdk", 15);
-	st.disks[0].progress = 4217;
+	state_disk(&st, 0)->progress = 4217;
 	st.disk_count = 1;
 	written_as_dumped(dfd, &st, "a small state");
 
@@ -96,7 +96,7 @@ main(void)
 			path[j] = j % 97 < sizeof(odd) - 1 ? odd[j % 97] :
 			    (char)('a' + (i + j) % 26);
 		state_add_disk(&st, path, sizeof(path) - 1);
-		st.disks[i].progress = i * 7 % 10001;
+		state_disk(&st, i)->progress = i * 7 % 10001;
 	}
 	state_warning(&st, odd, sizeof(odd) - 1);
 	state_message(&st, MSG_ERROR, "virt-v2v error: \"x\"");

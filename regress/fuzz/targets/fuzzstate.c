@@ -118,10 +118,10 @@ check_state(const struct fz_run *r)
 	FZ_CHECK(st->ndisks <= STATE_DISKS_MAX);
 	FZ_CHECK(st->ndisks == 0 || st->disks != NULL);
 	for (i = 0; i < st->ndisks; i++) {
-		FZ_CHECK(st->disks[i].path != NULL);
-		FZ_CHECK(st->disks[i].progress <= 10000);
-		FZ_CHECK(st->disks[i].unnamed == 0 ||
-		    st->disks[i].unnamed == 1);
+		FZ_CHECK(state_disk(st, i)->path != NULL);
+		FZ_CHECK(state_disk(st, i)->progress <= 10000);
+		FZ_CHECK(state_disk(st, i)->unnamed == 0 ||
+		    state_disk(st, i)->unnamed == 1);
 	}
 	FZ_CHECK(st->disk_count >= 0 && st->disk_count <= STATE_DISKS_MAX);
 	FZ_CHECK(st->nwarnings <= STATE_WARNINGS_MAX);
@@ -357,17 +357,17 @@ check_dump(const struct state *st)
 	for (i = 0; i < st->ndisks; i++) {
 		d = json_array_get(a, i);
 		FZ_CHECK(json_is_object(d) && json_object_size(d) == 2);
-		check_str(d, "path", st->disks[i].path);
+		check_str(d, "path", state_disk(st, i)->path);
 		v = json_object_get(d, "progress");
-		if (st->disks[i].progress % 100 == 0)
+		if (state_disk(st, i)->progress % 100 == 0)
 			FZ_CHECK(json_is_integer(v) && json_integer_value(v) *
-			    100 == st->disks[i].progress);
+			    100 == state_disk(st, i)->progress);
 		else {
 			/* At most two decimals, and the value itself. */
 			FZ_CHECK(json_is_real(v));
 			x = json_real_value(v) * 100;
-			FZ_CHECK(x > st->disks[i].progress - 0.001 &&
-			    x < st->disks[i].progress + 0.001);
+			FZ_CHECK(x > state_disk(st, i)->progress - 0.001 &&
+			    x < state_disk(st, i)->progress + 0.001);
 		}
 	}
 	v = json_object_get(o, "throttling");
