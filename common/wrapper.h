@@ -103,6 +103,8 @@ enum imsg_type {
 	IMSG_CLEANUP_DONE,	/* priv, empty: that removal is over */
 	IMSG_DISK_ID,		/* monitor, struct msg_disk_id, from the log */
 	IMSG_LOG_DONE,		/* monitor, empty: the logs are read to EOF */
+	IMSG_CLEANUP_STARTED,	/* priv, struct msg_pid: the API client's,
+				 * the state's kill target while it works */
 	IMSG_MAX
 };
 

@@ -375,17 +375,24 @@ take_conf_done(struct monitor *m, const struct imsg *imsg)
 	m->phase = MPH_READY;
 }
 
+/* The state's pid: the process a caller kills to cancel. */
 static void
-take_started(struct monitor *m, const struct imsg *imsg)
+set_pid(struct monitor *m, const struct imsg *imsg, const char *what)
 {
 	struct msg_pid	p;
 
 	memcpy(&p, imsg->data, sizeof(p));
 	if (p.pid <= 0)
-		fatalx("priv sent V2V_STARTED with pid %d", p.pid);
-	m->st.started = 1;
+		fatalx("priv sent %s with pid %d", what, p.pid);
 	m->st.pid = p.pid;
 	m->p.urgent = 1;
+}
+
+static void
+take_started(struct monitor *m, const struct imsg *imsg)
+{
+	set_pid(m, imsg, "V2V_STARTED");
+	m->st.started = 1;
 	m->phase = MPH_RUNNING;
 }
 
@@ -451,6 +458,13 @@ take_cleanup_armed(struct monitor *m, const struct imsg *imsg)
 	m->cleanup = 1;
 }
 
+/* The API client's pid replaces virt-v2v's, which is free by now. */
+static void
+take_cleanup_started(struct monitor *m, const struct imsg *imsg)
+{
+	set_pid(m, imsg, "CLEANUP_STARTED");
+}
+
 static void
 take_cleanup_done(struct monitor *m, const struct imsg *imsg)
 {
@@ -510,6 +524,8 @@ static const struct priv_msg {
 	    IN(MPH_READY) | IN(MPH_RUNNING) | IN(MPH_CLEANUP), take_stopping },
 	{ IMSG_CLEANUP_ARMED, "CLEANUP_ARMED", 0, IN(MPH_CONF),
 	    take_cleanup_armed },
+	{ IMSG_CLEANUP_STARTED, "CLEANUP_STARTED", sizeof(struct msg_pid),
+	    IN(MPH_CLEANUP), take_cleanup_started },
 	{ IMSG_CLEANUP_DONE, "CLEANUP_DONE", 0, IN(MPH_CLEANUP),
 	    take_cleanup_done },
 };

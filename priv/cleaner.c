@@ -104,6 +104,8 @@ cleaner_write_orders(struct priv *p)
 void
 cleaner_order(struct priv *p)
 {
+	struct msg_pid	started;
+
 	p->log_done = 1;
 	if (p->clean != CLEAN_WAITING || p->cleaner_pid == -1 ||
 	    !v2v_failed(p)) {
@@ -119,6 +121,10 @@ cleaner_order(struct priv *p)
 	cleaner_close(p);
 	p->clean = CLEAN_RUNNING;
 	p->clean_by = mono_ms() + PRIV_CLEANER_MS;
+	/* virt-v2v's pid is free now and may be reused; a caller that
+	 * cancels kills the state's pid, which must be this run's. */
+	started.pid = p->cleaner_pid;
+	priv_compose(p, IMSG_CLEANUP_STARTED, &started, sizeof(started));
 	/* The monitor waits for us now, not the other way round. */
 	p->done_by = 0;
 	log_info("removing what the failed upload left in the engine (%d "

@@ -31,6 +31,7 @@ OTHER_SD=5d1a0a21-0000-4000-8000-000000000003
 D1=d15c0001-0000-4000-8000-000000000001 D2=d15c0001-0000-4000-8000-000000000002
 D3=d15c0001-0000-4000-8000-000000000003 D4=d15c0001-0000-4000-8000-000000000004
 D5=d15c0001-0000-4000-8000-000000000005
+D6=d15c0001-0000-4000-8000-000000000006	# stays locked: a cleanup that waits
 T1=7a000001-0000-4000-8000-000000000001
 
 # A real capture of virt-v2v 2.2 -v -x (ssh input) cut after its setup,
@@ -76,17 +77,19 @@ fake_upload() {
 	chmod 755 "$T/virt-v2v"
 }
 
+# world [FILTER]: the engine's disks, then FILTER (jq) over the world.
 world() {
 	engine_world "$T/world.json"
 	jq --arg sd "$SD" --arg osd "$OTHER_SD" --arg d1 "$D1" --arg d2 "$D2" \
-	    --arg d3 "$D3" --arg d4 "$D4" --arg d5 "$D5" --arg t1 "$T1" '
+	    --arg d3 "$D3" --arg d4 "$D4" --arg d5 "$D5" --arg t1 "$T1" \
+	    --arg d6 "$D6" '
 	  .disks = [
 	    {id: $d1, description: "Uploaded by virt-v2v", domain: $sd, status: "locked"},
 	    {id: $d2, description: "Uploaded by virt-v2v", domain: $sd, status: "ok"},
 	    {id: $d3, description: "production database", domain: $sd, status: "ok"},
 	    {id: $d4, description: "Uploaded by virt-v2v", domain: $osd, status: "ok"},
 	    {id: $d5, description: "Uploaded by virt-v2v", domain: $sd, status: "ok"}] |
-	  .transfers = [{id: $t1, disk: $d1}]' "$T/world.json" >"$T/w" &&
+	  .transfers = [{id: $t1, disk: $d1}] | '"${1:-.}" "$T/world.json" >"$T/w" &&
 	    mv "$T/w" "$T/world.json"
 }
 
@@ -117,7 +120,7 @@ fresh() {
 	find "$T/run" "$T/log" "$T/box" -mindepth 1 -delete
 	rm -f "$T/go"
 	engine_stop
-	world
+	world "$@"
 	engine_start "$T/world.json" || notok "the engine stand-in starts"
 }
 
@@ -184,6 +187,41 @@ eq "own ids: both removed, though their description is not virt-v2v's" \
 eq "own ids: the other disks are left" "$(left)" \
     "$(jq -nc --arg a "$D1" --arg b "$D2" --arg c "$D3" --arg d "$D4" --arg e "$D5" '[$a,$b,$c,$d,$e] | sort')"
 no_secret "own ids"
+
+# --- cancelled while the disks go: the state names the API client ---
+# virt-v2v's pid is free once it ended, and a caller that cancels kills
+# the state's pid (TERM, then KILL a minute later unless finished).
+fresh '.disks += [{id: $d6, description: "Uploaded by virt-v2v", domain: $sd, status: "locked"}]'
+failed_log "$D2" "$D6" >"$T/failed.log"
+failed_mr
+fake_upload --replay "$T/failed.log" --mr "$T/failed.mr" --rc 1
+run_daemon "$(rhv_input iscsi1 '{"daemonize":true}')"
+API_PID=$(sed -n 's/.*oVirt API client for the cleanup, pid \([0-9]*\)$/\1/p' "$WLOG")
+"$WAITSTATE" "$STATE" 60 pid "${API_PID:-0}" >/dev/null ||
+    notok "cancelled: the state's pid becomes the API client's ($API_PID)"
+eq "cancelled: that pid is the cleanup client" \
+    "$(tr '\0' ' ' <"/proc/$API_PID/cmdline" | awk '{ print $2 }')" cleanup
+eq "cancelled: running as the conversion user" "$(stat -c %U "/proc/$API_PID")" \
+    "$(if is_root; then echo vdsm; else id -un; fi)"
+eq "cancelled: not finished while it works" "$(jq -c .finished "$STATE")" null
+# Cancelled once D2 is gone and D6, locked, is what it waits for.
+for _ in $(seq 300); do
+	grep -q "cleanup: disk $D2 removed" "$WLOG" && break
+	sleep 0.05
+done
+kill -TERM "$(jq .pid "$STATE")"
+"$WAITSTATE" "$STATE" 30 finished >/dev/null ||
+    notok "cancelled: the state says finished within 30 s of the TERM"
+eq "cancelled: failed, with virt-v2v's error" \
+    "$(jq -c '[.failed, .last_message.message]' "$STATE")" \
+    '[true,"virt-v2v error: nbdcopy command failed to copy the input disk to the target"]'
+check "cancelled: the client says it stopped, and what is left" \
+    grep -q "cleanup: stopped on SIGTERM; disks left: 1" "$WLOG"
+eq "cancelled: the disk it could remove is removed, the locked one left" \
+    "$(removed)" "[\"$D2\"]"
+eq "cancelled: its token was still revoked" "$(jq .revoked "$W")" 2
+check "cancelled: the API client is gone" test ! -e "/proc/$API_PID"
+no_secret "cancelled"
 
 # --- the client dies early: the password stays for virt-v2v ---
 fresh

@@ -48,6 +48,7 @@ struct harness {
 	int		life;		/* the dummy monitor lives while open */
 	int		cleaner;	/* give priv a disk cleanup client */
 	pid_t		cl;		/* its dummy: orders to dir/orders */
+	pid_t		cl_named;	/* the pid CLEANUP_STARTED gave */
 	struct imsgbuf	ibuf;		/* we are the monitor */
 };
 
@@ -227,6 +228,7 @@ start_run(struct harness *h, enum hmode mode, int cleaner)
 
 	h->mode = mode;
 	h->cleaner = cleaner;
+	h->cl_named = 0;
 	snprintf(h->dir, sizeof(h->dir), "/tmp/v2vw-hostile.XXXXXX");
 	if (mkdtemp(h->dir) == NULL ||
 	    socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1 || pipe(rep) == -1 ||
@@ -270,6 +272,11 @@ drain(struct harness *h, int ms, int *types)
 		if ((r = imsg_read(&h->ibuf)) <= 0)
 			return count;
 		while (imsg_get(&h->ibuf, &imsg) > 0) {
+			if (imsg.hdr.type == IMSG_CLEANUP_STARTED &&
+			    imsg.hdr.len - IMSG_HEADER_SIZE ==
+			    sizeof(struct msg_pid))
+				memcpy(&h->cl_named, imsg.data,
+				    sizeof(h->cl_named));
 			if (types != NULL)
 				types[imsg.hdr.type < IMSG_MAX ?
 				    imsg.hdr.type : 0]++;
@@ -742,9 +749,15 @@ cleanup_flow(void)
 	    "cleanup: at virt-v2v's end the other secrets go, the rhv "
 	    "password stays");
 	CHECK(alive(h.cl), "cleanup: the client waits for LOG_DONE");
+	CHECK(types[IMSG_CLEANUP_STARTED] == 0, "cleanup: no CLEANUP_STARTED "
+	    "before the monitor read the logs");
 	imsg_compose(&h.ibuf, IMSG_LOG_DONE, NULL, 0);
 	imsg_flush(&h.ibuf);
 	drain(&h, 2000, types);
+	CHECK(types[IMSG_CLEANUP_STARTED] == 1 && h.cl_named == h.cl,
+	    "cleanup: CLEANUP_STARTED names the client's pid, the state's "
+	    "kill target from then on (%d, client %d)", (int)h.cl_named,
+	    (int)h.cl);
 	CHECK(types[IMSG_CLEANUP_DONE] == 1, "cleanup: CLEANUP_DONE once the "
 	    "client ended");
 	CHECK(!secret_is(&h, SECRET_RHV), "cleanup: then the rhv password "

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * waitstate FILE SECONDS KEY: wait, event-driven, until the JSON state
- * file FILE has KEY at its top level, then print the file and exit 0.
+ * waitstate FILE SECONDS KEY [VALUE]: wait, event-driven, until the JSON
+ * state file FILE has KEY at its top level (with VALUE, a JSON text, that
+ * value), then print the file and exit 0.
  * Exit 1 after SECONDS without it.  The state file is replaced by rename,
  * so the watch is on its directory: IN_MOVED_TO and IN_CLOSE_WRITE.
  */
@@ -18,15 +19,16 @@
 #include <jansson.h>
 
 static int
-has_key(const char *path, const char *key)
+has_key(const char *path, const char *key, const json_t *want)
 {
-	json_t	*o;
+	json_t	*o, *v;
 	char	*s;
 	int	 found;
 
 	if ((o = json_load_file(path, 0, NULL)) == NULL)
 		return 0;
-	found = json_object_get(o, key) != NULL;
+	v = json_object_get(o, key);
+	found = v != NULL && (want == NULL || json_equal(v, want));
 	if (found && (s = json_dumps(o, JSON_PRESERVE_ORDER |
 	    JSON_COMPACT)) != NULL) {
 		printf("# %s\n", s);
@@ -41,11 +43,17 @@ main(int argc, char *argv[])
 {
 	char		 dir[4096], ev[4096];
 	struct pollfd	 pfd;
+	json_t		*want = NULL;
 	time_t		 deadline;
 	int		 fd;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: waitstate file seconds key\n");
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: waitstate file seconds key [value]\n");
+		return 2;
+	}
+	if (argc == 5 && (want = json_loads(argv[4], JSON_DECODE_ANY,
+	    NULL)) == NULL) {
+		fprintf(stderr, "waitstate: %s: not JSON\n", argv[4]);
 		return 2;
 	}
 	snprintf(dir, sizeof(dir), "%s", argv[1]);
@@ -57,7 +65,7 @@ main(int argc, char *argv[])
 	}
 	deadline = time(NULL) + atoi(argv[2]);
 	/* Watch first, then look: no change between the two is missed. */
-	while (!has_key(argv[1], argv[3])) {
+	while (!has_key(argv[1], argv[3], want)) {
 		if (time(NULL) >= deadline)
 			return 1;
 		pfd.fd = fd;
