@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "api/api.h"
 #include "common/clock.h"
@@ -32,8 +32,15 @@ struct disk {
 	int	done;
 };
 
-/* SIGTERM: the caller cancels (the state names us while we work). */
-static volatile sig_atomic_t	stopping;
+/*
+ * SIGTERM is the caller's cancel (the state names this process from
+ * "clean" on, and the caller may be quick): blocked from the start, and
+ * taken with sigtimedwait() at each step and in the wait between rounds,
+ * so that none comes between a check and a sleep.  Before "clean" it
+ * waits: EOF ends the client all the same.
+ */
+static sigset_t	termset;
+static int	stopping;
 
 struct job {
 	struct engine	 e;
@@ -84,6 +91,25 @@ read_orders(struct job *j)
 	return 0;
 }
 
+static void
+term_block(void)
+{
+	sigemptyset(&termset);
+	sigaddset(&termset, SIGTERM);
+	sigprocmask(SIG_BLOCK, &termset, NULL);
+}
+
+/* Whether the caller cancelled, waiting up to ms for it. */
+static int
+term_wait(int ms)
+{
+	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	if (!stopping && sigtimedwait(&termset, NULL, &ts) == SIGTERM)
+		stopping = 1;
+	return stopping;
+}
+
 /* Is this disk, read from the log, one virt-v2v made in rhv_storage? */
 static int
 disk_is_v2vs(json_t *disk, const char *sdid)
@@ -118,6 +144,9 @@ vet_logged(struct job *j)
 	for (i = 0; i < j->nd; i++) {
 		if (j->d[i].trusted || j->d[i].done)
 			continue;
+		/* Cancelled: the ids not looked at are named as left. */
+		if (term_wait(0))
+			goto out;
 		if (sd == NULL && storage_find(&j->e, &j->h, j->storage,
 		    &sd) == -1) {
 			log_warnx("cleanup: %s; disks named in the log are "
@@ -148,6 +177,7 @@ vet_logged(struct job *j)
 	for (; i < j->nd; i++)
 		if (!j->d[i].trusted)
 			j->d[i].done = 1;
+ out:
 	if (sd != NULL)
 		json_decref(sd);
 }
@@ -185,6 +215,8 @@ cancel_transfers(struct job *j)
 		    api_fault(&r));
 	list = json_object_get(r.json, "image_transfer");
 	json_array_foreach(list, i, t) {
+		if (term_wait(0))
+			break;
 		tid = json_string_value(json_object_get(t, "id"));
 		if (tid == NULL || !uuid_valid(tid) || !transfer_ours(j, t))
 			continue;
@@ -249,54 +281,37 @@ disks_left(struct job *j)
 	return n;
 }
 
+/* Each disk not removed, by id: the admin's list of what to look at. */
+static int
+disks_unremoved(struct job *j, const char *why)
+{
+	size_t	i;
+
+	log_warnx("cleanup: %s; disks left: %zu", why, disks_left(j));
+	for (i = 0; i < j->nd; i++)
+		if (!j->d[i].done)
+			log_warnx("cleanup: disk %s left (%s)", j->d[i].id, why);
+	return -1;
+}
+
 static int
 remove_disks(struct job *j)
 {
 	size_t	i;
 
 	while (disks_left(j) > 0) {
-		for (i = 0; i < j->nd && !stopping; i++)
+		for (i = 0; i < j->nd && !term_wait(0); i++)
 			if (!j->d[i].done)
 				disk_try(j, &j->d[i]);
 		if (disks_left(j) == 0)
 			break;
-		if (stopping) {
-			log_warnx("cleanup: stopped on SIGTERM; disks left: %zu",
-			    disks_left(j));
-			return -1;
-		}
-		if (mono_ms() + ROUND_MS >= j->h.deadline) {
-			log_warnx("cleanup: timed out waiting for %zu disks",
-			    disks_left(j));
-			return -1;
-		}
-		usleep(ROUND_MS * 1000);
+		if (stopping)
+			return disks_unremoved(j, "stopped on SIGTERM");
+		if (mono_ms() + ROUND_MS >= j->h.deadline)
+			return disks_unremoved(j, "timed out");
+		term_wait(ROUND_MS);
 	}
 	return 0;
-}
-
-static void
-on_term(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
-
-/*
- * From "clean" on, the state file names this process as the one to
- * kill: SIGTERM ends the wait for locked disks (and the 2 s sleep) at
- * once, and a request under way within its own timeout; the token is
- * still revoked.  No SA_RESTART, so that usleep() returns.
- */
-static void
-catch_term(void)
-{
-	struct sigaction	sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
 }
 
 static int
@@ -305,6 +320,8 @@ clean(struct job *j)
 	char	*password;
 	int	 rv = -1;
 
+	if (term_wait(0))
+		return disks_unremoved(j, "stopped on SIGTERM");
 	if ((password = secret_read_file(j->pwfile)) == NULL) {
 		log_warn("cleanup: the password file");
 		return -1;
@@ -313,8 +330,7 @@ clean(struct job *j)
 		log_warnx("cleanup: %s", j->h.err);
 	else {
 		vet_logged(j);
-		if (!stopping)
-			cancel_transfers(j);
+		cancel_transfers(j);
 		rv = remove_disks(j);
 	}
 	secret_free(password);
@@ -342,9 +358,9 @@ cleanup_main(const struct apiopts *o)
 		disk_add(&j, o->disks[i], 1);
 	if (engine_parse(&j.e, o->url, err, sizeof(err)) == -1)
 		fatalx("cleanup: %s", err);
+	term_block();
 	if (!read_orders(&j))
 		return 0;
-	catch_term();
 	if (j.nd == 0) {
 		log_info("cleanup: virt-v2v named no disks");
 		return 0;

@@ -8,7 +8,8 @@ as virt-v2v-wrapper uses, over TLS with the test's own CA.
 
 The world file holds: "user", "password", "domains" (name, id,
 storage type), "disks" (id, description, storage domain id, status) and
-"transfers" (id, disk id).  The server keeps that world up to date as
+"transfers" (id, disk id), and optionally "disk_get_delay" (seconds
+each GET of a disk takes: a slow engine).  The server keeps that world up to date as
 it is asked (a cancelled transfer goes, its disk turns "ok" at the next
 look; a removed disk goes) and writes it back after each change, so a
 test reads the end state.  Every request is one JSON line in the record:
@@ -183,6 +184,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.fault(401, "Unauthorized", "no valid token")
         parts = u.path[len(API):].split("/")
         w = self.server.world
+        if len(parts) == 2 and parts[0] == "disks":
+            time.sleep(w.w.get("disk_get_delay", 0))
         with LOCK:
             if parts == ["storagedomains"]:
                 return self.domains(urllib.parse.parse_qs(u.query))

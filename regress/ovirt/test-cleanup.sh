@@ -217,11 +217,34 @@ eq "cancelled: failed, with virt-v2v's error" \
     '[true,"virt-v2v error: nbdcopy command failed to copy the input disk to the target"]'
 check "cancelled: the client says it stopped, and what is left" \
     grep -q "cleanup: stopped on SIGTERM; disks left: 1" "$WLOG"
+check "cancelled: it names the disk left" \
+    grep -q "cleanup: disk $D6 left (stopped on SIGTERM)" "$WLOG"
 eq "cancelled: the disk it could remove is removed, the locked one left" \
     "$(removed)" "[\"$D2\"]"
 eq "cancelled: its token was still revoked" "$(jq .revoked "$W")" 2
 check "cancelled: the API client is gone" test ! -e "/proc/$API_PID"
 no_secret "cancelled"
+
+# --- cancelled while it asks a slow engine about logged ids ---
+# 20 ids at a second a look: the cancel must not wait for them all (the
+# caller's KILL a minute later would leave the token valid).
+fresh '.disk_get_delay = 1'
+failed_mr
+failed_log $(for i in $(seq 20); do printf 'e1e1e1e1-0000-4000-8000-%012d ' "$i"; done) >"$T/failed.log"
+fake_upload --replay "$T/failed.log" --mr "$T/failed.mr" --rc 1
+run_daemon "$(rhv_input iscsi1 '{"daemonize":true}')"
+API_PID=$(sed -n 's/.*oVirt API client for the cleanup, pid \([0-9]*\)$/\1/p' "$WLOG")
+"$WAITSTATE" "$STATE" 60 pid "${API_PID:-0}" >/dev/null ||
+    notok "slow engine: the state's pid becomes the API client's"
+kill -TERM "$API_PID"
+"$WAITSTATE" "$STATE" 8 finished >/dev/null ||
+    notok "slow engine: finished within 8 s of the TERM, not 20 looks later"
+check "slow engine: the client stopped on the TERM" \
+    grep -q "cleanup: stopped on SIGTERM" "$WLOG"
+check "slow engine: ids not looked at are named as left" \
+    grep -q "cleanup: disk e1e1e1e1-0000-4000-8000-000000000020 left (stopped on SIGTERM)" "$WLOG"
+eq "slow engine: its token was still revoked" "$(jq .revoked "$W")" 2
+no_secret "slow engine"
 
 # --- the client dies early: the password stays for virt-v2v ---
 fresh
