@@ -30,10 +30,11 @@ static const char *const known_keys[] = {
 };
 
 struct ctx {
-	json_t	*root;
-	char	*err;
-	size_t	 errlen;
-	int	 failed;
+	json_t		*root;
+	char		*err;
+	size_t		 errlen;
+	int		 failed;
+	unsigned int	 flags;
 };
 
 static int
@@ -326,9 +327,15 @@ parse_output(struct ctx *c, struct conf *cf)
 		    cf->export_domain[0] != '/')
 			return bad(c, "export_domain: expected host:/path or "
 			    "an absolute directory");
-	} else if (!cf->daemonize)
+	} else if (!cf->daemonize || (c->flags & CONF_POD)) {
+		/* "For Kubevirt container virt-v2v is never daemonized no
+		 * matter what this option is set to" (the spec). */
+		if (cf->daemonize)
+			log_info("daemonize: a Kubevirt pod's conversion stays "
+			    "in the foreground");
+		cf->daemonize = 0;
 		cf->output = OUTPUT_KUBEVIRT;
-	else
+	} else
 		return bad(c, "no output: give rhv_url or export_domain");
 	return 0;
 }
@@ -356,10 +363,10 @@ parse_root(struct ctx *c, struct conf *cf)
  * that names the key and what was expected.
  */
 int
-conf_parse(const char *buf, size_t len, struct conf *cf, char *err,
-    size_t errlen)
+conf_parse(const char *buf, size_t len, struct conf *cf, unsigned int flags,
+    char *err, size_t errlen)
 {
-	struct ctx	c = { NULL, err, errlen, 0 };
+	struct ctx	c = { NULL, err, errlen, 0, flags };
 	json_error_t	jerr;
 	const char	*key;
 	json_t		*v;

@@ -54,7 +54,9 @@ struct conf {
 	struct limits	 throttling;
 };
 
-int	conf_parse(const char *, size_t, struct conf *, char *, size_t);
+#define CONF_POD	0x1	/* the wrapper is a Kubevirt pod's first process */
+int	conf_parse(const char *, size_t, struct conf *, unsigned int, char *,
+	    size_t);
 void	conf_forget_secrets(struct conf *);
 void	conf_free(struct conf *);
 

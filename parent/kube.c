@@ -50,6 +50,16 @@ k8s_name(const char *s)
  * switched, and without the API client, which would have no uid of its
  * own.
  */
+/*
+ * A container's first process: how a conversion pod's entrypoint runs
+ * the wrapper (exec, PID 1).  On a host, PID 1 is init.
+ */
+int
+kube_pod(void)
+{
+	return getpid() == 1;
+}
+
 int
 kube_users(struct run *r, char *err, size_t errlen)
 {
@@ -64,7 +74,7 @@ kube_users(struct run *r, char *err, size_t errlen)
 	    gr->gr_gid != 0) {
 		r->mon_uid = pw->pw_uid;
 		r->mon_gid = gr->gr_gid;
-	} else if (getpid() == 1)
+	} else if (kube_pod())
 		r->mon_uid = r->mon_gid = KUBEVIRT_NOBODY;
 	else if (r->pc.root) {
 		snprintf(err, errlen, "Kubevirt mode outside a pod needs the "

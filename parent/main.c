@@ -141,7 +141,8 @@ load_input(struct conf *cf, struct run *r)
 
 	if ((buf = input_read(STDIN_FILENO, &len, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
-	if (conf_parse(buf, len, cf, err, sizeof(err)) == -1) {
+	if (conf_parse(buf, len, cf, kube_pod() ? CONF_POD : 0, err,
+	    sizeof(err)) == -1) {
 		explicit_bzero(buf, len);
 		fatalx("%s", err);
 	}

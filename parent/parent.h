@@ -206,6 +206,7 @@ int	 ovirt_cleaner_start(const struct conf *, struct run *, char *,
 	    size_t);
 
 /* kube.c */
+int	 kube_pod(void);
 int	 kube_users(struct run *, char *, size_t);
 int	 kube_logdir(struct run *, char *, size_t);
 void	 kube_prepare(const struct conf *, struct run *);

@@ -153,6 +153,21 @@ check "success: no secret left" bash -c '! ls -d "$1"/pod-run/virt-v2v-wrapper/*
 check "success: the token is in no log, state or output" bash -c \
     '! grep -rqF -- "$(cat "$1/sa/token")" "$1/varlog" "$1/pod-run/virt-v2v-wrapper" "$1/stdout"' _ "$T"
 
+# --- an input that asks to daemonize: a pod's run stays in the foreground ---
+pod_start normal
+jq '.daemonize = true' "$T/data/input/conversion.json" >"$T/c.json" &&
+    mv "$T/c.json" "$T/data/input/conversion.json"
+pod_fake --replay "$LOG" --rc 0
+rm -f "$T/argv.out"
+pod_run
+eq "daemonize true: exit 0 once the conversion ended" "$RC" 0
+eq "daemonize true: still Kubevirt's -o json" \
+    "$(sed -n 's/^argv //p' "$T/argv.out" | grep -A1 -x -- '-o' | tr '\n' ' ')" "-o json "
+eq "daemonize true: the run ended in the foreground, succeeded" \
+    "$(state | jq -c '[.finished, .return_code]')" '[true,0]'
+check "daemonize true: stderr says it is ignored" \
+    grep -q "daemonize: a Kubevirt pod's conversion stays in the foreground" "$T/stderr"
+
 # --- a pod without CAP_SETUID: everything as root, the monitor confined ---
 pod_start normal
 pod_fake --replay "$LOG" --mr "$FIX/real/convert-mr.log" --rc 0 \

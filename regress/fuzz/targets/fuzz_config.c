@@ -25,7 +25,8 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-static long	ncpu;
+static long		ncpu;
+static unsigned int	flags;	/* conf_parse's, for this input */
 
 /* Given: non-empty, bounded, no NUL; no line break unless multiline. */
 static void
@@ -119,6 +120,11 @@ check_accepted(const struct conf *cf)
 	default:
 		CHECK(!"output out of range");
 	}
+	/* A pod's first process: no output keys is Kubevirt, whatever
+	 * daemonize said. */
+	if ((flags & CONF_POD) && cf->rhv_url == NULL &&
+	    cf->export_domain == NULL)
+		CHECK(cf->output == OUTPUT_KUBEVIRT);
 	if (cf->rhv_url == NULL)
 		CHECK(cf->rhv_password == NULL && cf->rhv_cluster == NULL &&
 		    cf->rhv_storage == NULL && cf->rhv_cafile == NULL);
@@ -228,7 +234,7 @@ check_no_secret(const uint8_t *data, size_t size, const char *err)
 		free(q);
 	}
 	CHECK((dump = json_dumps(v, JSON_COMPACT)) != NULL);
-	rv = conf_parse(dump, strlen(dump), &cf, err2, sizeof(err2));
+	rv = conf_parse(dump, strlen(dump), &cf, flags, err2, sizeof(err2));
 	if (rv == 0)
 		conf_free(&cf);
 	for (i = 0; secrets[i] != NULL; i++) {
@@ -262,7 +268,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ncpu = 1;
 	memset(err, 'X', sizeof(err));
 	memset(&cf, 0xa5, sizeof(cf));
-	rv = conf_parse((const char *)data, size, &cf, err, sizeof(err));
+	/* Half the inputs as a pod's first process would parse them. */
+	flags = size % 2 ? CONF_POD : 0;
+	rv = conf_parse((const char *)data, size, &cf, flags, err, sizeof(err));
 	CHECK(rv == 0 || rv == -1);
 	if (rv == -1) {
 		/* One line, NUL-terminated, and nothing left allocated. */
