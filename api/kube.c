@@ -115,7 +115,7 @@ read_state(const char *path, struct seen *s)
 {
 	json_t	*o, *disks, *d;
 	size_t	 i, n;
-	long	 sum = 0;
+	double	 sum = 0;
 	int	 fd;
 
 	if ((fd = open_file(path, STATE_MAX)) == -1)
@@ -126,9 +126,10 @@ read_state(const char *path, struct seen *s)
 		return -1;
 	disks = json_object_get(o, "disks");
 	n = json_array_size(disks);
+	/* 42.5 is a real, 42 an integer: json_number_value reads both. */
 	json_array_foreach(disks, i, d)
-		sum += json_integer_value(json_object_get(d, "progress"));
-	s->progress = n > 0 ? (int)(sum / (long)n) : 0;
+		sum += json_number_value(json_object_get(d, "progress"));
+	s->progress = n > 0 ? (int)(sum / (double)n) : 0;
 	if (s->progress < 0 || s->progress > 100)
 		s->progress = s->progress < 0 ? 0 : 100;
 	s->finished = json_is_true(json_object_get(o, "finished"));

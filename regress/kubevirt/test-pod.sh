@@ -168,6 +168,26 @@ eq "daemonize true: the run ended in the foreground, succeeded" \
 check "daemonize true: stderr says it is ignored" \
     grep -q "daemonize: a Kubevirt pod's conversion stays in the foreground" "$T/stderr"
 
+# --- progress with decimals (virt-v2v 1.x's qemu-img): 55.5 is 55, not 0 ---
+pod_start normal
+printf '%s\n' '[   1.0] Opening the source -i libvirt vpx://u@vc.example/dc/host vm1' \
+    '[   9.0] Copying disk 1/1 to /data/vm/disk1/disk.img (raw)' \
+    '    (10.42/100%)' '    (55.50/100%)' 'held here' '    (100.00/100%)' \
+    '[  20.0] Creating output metadata' '[  21.0] Finishing off' >"$T/dec.log"
+pod_fake --replay "$T/dec.log" --rc 0 --hold-at 'held here' --go "$T/go"
+rm -f "$T/go" "$T/argv.out"
+(pod_run; exit $RC) &
+POD=$!
+for _ in $(seq 200); do
+	patched | grep -qx 55 && break
+	sleep 0.05
+done
+eq "decimals: the pod shows 55 for 55.50" "$(patched | grep -x 55)" 55
+touch "$T/go"
+wait $POD
+RC=$?
+eq "decimals: then 100, exit 0" "$(patched | tail -n 1) $RC" "100 0"
+
 # --- a pod without CAP_SETUID: everything as root, the monitor confined ---
 pod_start normal
 pod_fake --replay "$LOG" --mr "$FIX/real/convert-mr.log" --rc 0 \
