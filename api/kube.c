@@ -24,11 +24,11 @@
 #include "api/api.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/state.h"
 
 #define KUBE_EVERY_MS		2000
 #define KUBE_FINAL_MS		25000	/* the last patches; priv waits 30 s */
 #define KUBE_LOOK_MS		1000	/* when inotify says nothing */
-#define STATE_MAX		(4 * 1024 * 1024)
 #define METADATA_MAX		(1024 * 1024)
 
 struct pod {
@@ -118,7 +118,7 @@ read_state(const char *path, struct seen *s)
 	double	 sum = 0;
 	int	 fd;
 
-	if ((fd = open_file(path, STATE_MAX)) == -1)
+	if ((fd = open_file(path, STATE_FILE_MAX)) == -1)
 		return -1;
 	o = json_loadfd(fd, JSON_DISABLE_EOF_CHECK, NULL);
 	close(fd);

@@ -15,6 +15,14 @@
 #define STATE_WARNINGS_MAX	20
 #define STATE_WARNING_LEN	512
 #define STATE_DISKS_MAX		1024
+/*
+ * The largest state file: 1024 disks whose 4096-byte paths are control
+ * bytes, each written as \u00XX (6 bytes), with every other string at
+ * its cap the same way, is about 25.3 MB (regress/state/write_test).
+ * Readers of a state file bound their reads by this, not by what a
+ * normal run writes.
+ */
+#define STATE_FILE_MAX		(32 * 1024 * 1024)
 
 enum msgtype { MSG_NONE, MSG_WARNING, MSG_ERROR };
 

@@ -34,7 +34,6 @@
 #include "parent/parent.h"
 
 #define YOUNG_SEC	60	/* a run this young may still be setting up */
-#define STATE_MAX	(1024 * 1024)	/* far above any state file */
 
 /* Remove a directory's entries (one level) and the directory. */
 static void
@@ -80,32 +79,55 @@ stop_unit(const struct env *e, const char *tag)
 }
 
 /* A state file without "finished" gets failed, finished and why. */
+/*
+ * The state file of a dead run, parsed.  The monitor's user and the
+ * caller write in the run directory: not a FIFO to hang on, not a file
+ * to swallow (it may grow while it is read: no more than the largest
+ * state a monitor writes is).
+ */
+static json_t *
+load_state(int dfd)
+{
+	struct stat	 sb;
+	json_t		*o = NULL;
+	char		*buf;
+	size_t		 len = 0;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = openat(dfd, STATE_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
+		return NULL;
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size > STATE_FILE_MAX ||
+	    (buf = malloc((size_t)sb.st_size + 1)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	/* One byte more than fstat said: a file that grew is refused. */
+	while (len <= (size_t)sb.st_size && (n = read(fd, buf + len,
+	    (size_t)sb.st_size + 1 - len)) > 0)
+		len += n;
+	close(fd);
+	if (len > 0 && len <= (size_t)sb.st_size)
+		o = json_loadb(buf, len, 0, NULL);
+	free(buf);
+	return o;
+}
+
 static void
 close_state(int basefd, const char *rundir)
 {
-	static char		 buf[STATE_MAX + 1];
 	struct end_facts	 f = { .cause = END_WRAPPER_DIED };
 	struct end		 e;
-	json_t			*o = NULL;
-	struct stat		 sb;
-	ssize_t			 len;
+	json_t			*o;
 	char			*s;
-	int			 dfd, fd;
+	int			 dfd;
 
 	if ((dfd = openat(basefd, rundir, O_RDONLY | O_DIRECTORY |
 	    O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return;
-	/* The monitor's user and the caller write in the run directory:
-	 * not a FIFO to hang on, not a file to swallow (it may grow while
-	 * it is read: no more than STATE_MAX is). */
-	if ((fd = openat(dfd, STATE_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC)) != -1) {
-		if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
-		    (len = read(fd, buf, sizeof(buf))) > 0 &&
-		    (size_t)len <= STATE_MAX)
-			o = json_loadb(buf, len, 0, NULL);
-		close(fd);
-	}
+	o = load_state(dfd);
 	if (o != NULL && json_is_object(o) &&
 	    json_object_get(o, "finished") == NULL) {
 		end_decide(&f, &e);

@@ -76,3 +76,23 @@ check "--cleanup: the live run goes on" test -d "/proc/$LIVE_PRIV"
 kill -TERM "$LIVE_PRIV"
 wait "$LIVE_WPID"
 eq "the live run ends as asked" "$(jget "$LIVE_STATE" '[.failed,.finished]')" '[true,true]'
+
+# 4. Both die after a log that named 1024 disks of 4 KiB control bytes:
+# the largest state a monitor writes (25 MB: each byte is \u00XX) is
+# still closed by --cleanup.
+NOSNAP=1 start_fg
+kill -STOP "$MON"; kill -KILL "$PRIV"; kill -KILL "$MON"
+wait "$WPID" 2>/dev/null
+check "big state: virt-v2v does not run on" gone "$V2V"
+python3 -c '
+import json, sys
+p = "\x01" * 4096
+s = json.load(open(sys.argv[1]))
+s["disks"] = [{"path": p, "progress": 50}] * 1024
+s["stage"] = p
+open(sys.argv[1] + ".big", "w").write(json.dumps(s, separators=(",", ":")))
+' "$STATE" && mv "$STATE.big" "$STATE"
+note "big state: $(stat -c %s "$STATE") bytes"
+eq "big state: --cleanup" "$("$WRAPPER" --cleanup 2>/dev/null)" "1 dead run cleaned up"
+eq "big state: closed, its 1024 disks kept" \
+    "$(jq -c '[.failed, .finished, .last_message.type, (.disks | length)]' "$STATE")" '[true,true,"error",1024]'

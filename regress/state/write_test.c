@@ -4,9 +4,13 @@
  * what state_dump() returns, for a small state and for the largest one
  * (1024 disks of 4 KiB paths with quotes, backslashes, control bytes and
  * UTF-8, each string escaped across the writer's buffer edges), and
- * state_replace() writes a text as it is.  Nothing but the state file is
- * left in the directory.
+ * state_replace() writes a text as it is.  The worst state (every string
+ * at its cap, every byte escaped to six) fits in STATE_FILE_MAX, which
+ * the state's readers allow.  Nothing but the state file is left in the
+ * directory.
  */
+#include <sys/stat.h>
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -51,6 +55,42 @@ entries(const char *dir)
 	if (d != NULL)
 		closedir(d);
 	return n;
+}
+
+/* Every string at its cap, in bytes JSON writes as \u00XX. */
+static void
+worst_fits(int dfd)
+{
+	static char	ctl[STATE_STR_MAX + 1];	/* NUL-terminated */
+	struct state	st;
+	struct stat	sb;
+	size_t		i;
+	int		fd;
+
+	memset(ctl, '\x01', STATE_STR_MAX);
+	state_init(&st);
+	st.started = 1;
+	st.pid = 2147483647;
+	state_setstr(&st.stage, ctl, STATE_STR_MAX);
+	state_setstr(&st.vm_id, ctl, STATE_STR_MAX);
+	state_setstr(&st.thr_cpu, ctl, STATE_STR_MAX);
+	state_setstr(&st.thr_net, ctl, STATE_STR_MAX);
+	for (i = 0; i < STATE_DISKS_MAX; i++) {
+		state_add_disk(&st, ctl, STATE_STR_MAX);
+		state_disk(&st, i)->progress = 9999;
+	}
+	st.disk_count = STATE_DISKS_MAX;
+	for (i = 0; i < STATE_WARNINGS_MAX + 1; i++)
+		state_warning(&st, ctl, STATE_STR_MAX);
+	state_message(&st, MSG_ERROR, ctl);
+	st.has_rc = 1;
+	st.rc = -2147483647;
+	st.failed = st.finished = 1;
+	CHECK(state_write(dfd, &st) == 0 && (fd = openat(dfd, STATE_NAME,
+	    O_RDONLY)) != -1 && fstat(fd, &sb) == 0 && close(fd) == 0 &&
+	    sb.st_size <= STATE_FILE_MAX, "the worst state, %lld bytes, fits "
+	    "in STATE_FILE_MAX (%d)", (long long)sb.st_size, STATE_FILE_MAX);
+	state_free(&st);
 }
 
 static void
@@ -102,6 +142,7 @@ main(void)
 	state_message(&st, MSG_ERROR, "virt-v2v error: \"x\"");
 	written_as_dumped(dfd, &st, "1024 disks of 4 KiB odd paths");
 
+	worst_fits(dfd);
 	got = NULL;
 	CHECK(state_replace(dfd, "{\"finished\":true}") == 0 &&
 	    (got = slurp_at(dfd, STATE_NAME)) != NULL &&
