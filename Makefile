@@ -50,7 +50,9 @@ COMMON_SRCS	= $(wildcard common/*.c)
 PROG_SRCS	= $(wildcard parent/*.c priv/*.c monitor/*.c) $(COMMON_SRCS)
 PROG_OBJS	= $(PROG_SRCS:.c=.o)
 API_OBJS	= $(patsubst %.c,%.o,$(wildcard api/*.c)) common/log.o \
-		  common/clock.o common/wipe.o
+		  common/clock.o common/wipe.o common/landlock.o
+# Everything of the API client but main(): what regress/api links.
+API_LIB_OBJS	= $(filter-out api/main.o,$(API_OBJS))
 # Everything but main(): what the regress programs link against.
 LIB_OBJS	= $(filter-out parent/main.o,$(PROG_OBJS))
 
@@ -81,6 +83,9 @@ FORCE:
 
 regress/%: regress/%.c $(LIB_OBJS) .flags
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -I. $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(PKG_LIBS)
+
+regress/api/%: regress/api/%.c $(API_LIB_OBJS) .flags
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -I. $(LDFLAGS) -o $@ $< $(API_LIB_OBJS) $(API_LIBS)
 
 # Build and test dependencies: installed with apt-get (or dnf) when root,
 # otherwise named so that an admin can install them.

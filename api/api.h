@@ -86,6 +86,10 @@ int	 cleanup_main(const struct apiopts *);
 /* kube.c */
 int	 kube_main(const struct apiopts *);
 
+/* confine.c */
+int	 url_port(const char *);
+int	 api_confine(const struct apiopts *);
+
 /* secret.c */
 char	*secret_read_fd(int);
 char	*secret_read_file(const char *);

@@ -66,7 +66,7 @@ main(int argc, char *argv[])
 {
 	struct rlimit	nocore = { 0, 0 };
 	struct apiopts	o;
-	int		rv;
+	int		rv, abi, lookup;
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
 	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1 ||
@@ -77,25 +77,29 @@ main(int argc, char *argv[])
 	if (argc < 2)
 		usage();
 	parse_opts(argc, argv, &o);
+	lookup = strcmp(argv[1], "lookup") == 0;
+	if (!lookup && strcmp(argv[1], "cleanup") != 0 &&
+	    strcmp(argv[1], "kube") != 0)
+		usage();
+	/* lookup: stdout is the answer, one line either way, and the
+	 * wrapper reads stderr with it; else stderr is the wrapper log */
+	log_init(lookup, 0);
+	if (!lookup)
+		log_setfd(STDERR_FILENO);
+	/* OpenSSL reads its configuration here, before the confinement. */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		fatalx("libcurl did not start");
-	if (strcmp(argv[1], "lookup") == 0) {
-		/* stdout is the answer, one line either way; the
-		 * wrapper reads stderr with it */
-		log_init(1, 0);
+	if ((abi = api_confine(&o)) == 0 && !lookup)
+		log_warnx("landlock unavailable: the API client reads and "
+		    "connects as its user may");
+	else if (abi > 0)
+		log_debug("landlock ABI %d", abi);
+	if (lookup)
 		rv = lookup_main(&o);
-	} else if (strcmp(argv[1], "cleanup") == 0) {
-		/* stderr is the wrapper log */
-		log_init(0, 0);
-		log_setfd(STDERR_FILENO);
+	else if (strcmp(argv[1], "cleanup") == 0)
 		rv = cleanup_main(&o);
-	} else if (strcmp(argv[1], "kube") == 0) {
-		/* stderr is the wrapper log */
-		log_init(0, 0);
-		log_setfd(STDERR_FILENO);
+	else
 		rv = kube_main(&o);
-	} else
-		usage();
 	curl_global_cleanup();
 	return rv;
 }

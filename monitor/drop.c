@@ -23,6 +23,7 @@
 
 #include <cap-ng.h>
 
+#include "common/landlock.h"
 #include "common/log.h"
 #include "monitor/monitor.h"
 
@@ -84,14 +85,23 @@ chroot_rundir(int rundirfd)
 #endif
 }
 
+/* Files only beneath its run directory, no TCP, no program. */
 static void
 landlock_rundir(int rundirfd)
 {
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
 	(void)rundirfd;
 #else
-	if (landlock_confine(rundirfd) == -1)
+	struct landlock_rule	rule = { rundirfd, LANDLOCK_WRITE };
+	int			abi;
+
+	if ((abi = landlock_confine(&rule, 1, -1)) == -1)
 		fatal("landlock");
+	if (abi == 0)
+		log_warnx("landlock unavailable: the monitor is confined by "
+		    "chroot and seccomp only");
+	else
+		log_debug("landlock ABI %d", abi);
 #endif
 }
 

@@ -92,9 +92,6 @@ int	throttle_take(int, long, struct limits *, char *, size_t);
 /* seccomp.c */
 int	seccomp_confine(void);
 
-/* landlock.c */
-int	landlock_confine(int);
-
 /* drop.c */
 void	monitor_confine(int, unsigned int, unsigned int, int);
 
