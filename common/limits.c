@@ -28,6 +28,8 @@ addwarn(char *warn, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+#define CPU_PERCENT_MAX	(100LL * 65536)	/* 65536 CPUs */
+
 /* A whole non-negative decimal number, all of s; -1 otherwise. */
 static long long
 decimal(const char *s, size_t len, long long max)
@@ -88,14 +90,16 @@ limits_from_json(json_t *o, long ncpu, struct limits *l, char *warn,
 
 	memset(l, 0, sizeof(*l));
 	if ((v = json_object_get(o, "cpu")) != NULL) {
-		if ((n = limit_value(v, 1, 100LL * ncpu)) == -1) {
-			addwarn(warn, warnlen, "cpu: expected a percentage "
-			    "from 1 to %ld (100 per CPU), or unlimited",
-			    100 * ncpu);
+		if ((n = limit_value(v, 1, CPU_PERCENT_MAX)) == -1) {
+			addwarn(warn, warnlen, "cpu: expected a whole "
+			    "percentage from 1 up (100 per CPU), or unlimited");
 			rv = -1;
 		} else {
+			/* More than every CPU here is every CPU: systemd
+			 * would take it and limit nothing (as upstream
+			 * did); the state shows what is in force. */
 			l->has_cpu = 1;
-			l->cpu = n;
+			l->cpu = n > 100LL * ncpu ? 100LL * ncpu : n;
 		}
 	}
 	if ((v = json_object_get(o, "network")) != NULL) {

@@ -20,6 +20,8 @@
 #define DEFAULT_SYSTEMD_RUN	"/usr/bin/systemd-run"
 #define DEFAULT_SYSTEMCTL	"/usr/bin/systemctl"
 #define DEFAULT_BUSCTL		"/usr/bin/busctl"
+#define DEFAULT_RPM		"/usr/bin/rpm"
+#define DEFAULT_DPKG_QUERY	"/usr/bin/dpkg-query"
 #define DEFAULT_CGROUP_ROOT	"/sys/fs/cgroup"
 /* The oVirt API client, from the program's own PREFIX/bin/NAME:
  * PREFIX/libexec/... (parent/env.c); this one when it is elsewhere. */

@@ -106,6 +106,10 @@ env_load(struct env *e, char *err, size_t errlen)
 	    &e->systemctl, err, errlen) == -1 ||
 	    env_get("V2V_WRAPPER_BUSCTL", DEFAULT_BUSCTL, 1,
 	    &e->busctl, err, errlen) == -1 ||
+	    env_get("V2V_WRAPPER_RPM", DEFAULT_RPM, 1,
+	    &e->rpm, err, errlen) == -1 ||
+	    env_get("V2V_WRAPPER_DPKG_QUERY", DEFAULT_DPKG_QUERY, 1,
+	    &e->dpkg_query, err, errlen) == -1 ||
 	    env_get("V2V_WRAPPER_API", api_default(), 1,
 	    &e->api, err, errlen) == -1 ||
 	    env_get("V2V_WRAPPER_CGROUP_ROOT", DEFAULT_CGROUP_ROOT, 1,

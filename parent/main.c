@@ -33,7 +33,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: virt-v2v-wrapper [-nv] < input.json\n"
 	    "       virt-v2v-wrapper --cleanup | --checks | "
-	    "--check-rhv-guest-tools | --version\n"
+	    "--check-rhv-guest-tools |\n"
+	    "                        --check-rhv-version | --version\n"
 	    "       virt-v2v-wrapper --prune-logs[=days]\n");
 	exit(1);
 }
@@ -98,10 +99,12 @@ parse_args(int argc, char *argv[], struct run *r)
 		} else if (strncmp(argv[i], "--prune-logs=", 13) == 0) {
 			exit(prune_logs(argv[i] + 13));
 		} else if (strcmp(argv[i], "--checks") == 0) {
-			printf("rhv-guest-tools\n");
+			printf("rhv-guest-tools\nrhv-version\n");
 			exit(0);
 		} else if (strcmp(argv[i], "--check-rhv-guest-tools") == 0)
 			exit(check_guest_tools());
+		else if (strcmp(argv[i], "--check-rhv-version") == 0)
+			exit(check_rhv_version());
 		else if (strcmp(argv[i], "-v") == 0)
 			r->verbose = 1;
 		else if (strcmp(argv[i], "-n") == 0)

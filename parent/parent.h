@@ -23,6 +23,8 @@ struct env {
 	const char	*systemd_run;
 	const char	*systemctl;
 	const char	*busctl;
+	const char	*rpm;		/* --check-rhv-version asks them */
+	const char	*dpkg_query;
 	const char	*api;		/* the oVirt API client */
 	const char	*cgroup_root;
 	const char	*cgroup2_root;	/* "" for none */
@@ -144,6 +146,10 @@ int	 iso_find_bounded(const char *, const char *, char *, size_t, char *,
 /* validate.c */
 int	 validate(const struct conf *, struct run *, char *, size_t);
 int	 check_guest_tools(void);
+
+/* vdsmver.c */
+int	 vdsm_version_ok(const char *);
+int	 check_rhv_version(void);
 
 /* dryrun.c */
 void	 dry_run(const struct conf *, struct run *);

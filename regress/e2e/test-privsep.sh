@@ -197,8 +197,8 @@ run_case() {
 		eq "foreground: exit status 0" $rc 0
 	fi
 	check "$mode: wrapper log names priv and monitor" test -n "$(log_pids "$WLOG")"
-	eq "$mode: every wrapper log line has time, process and level" \
-	    "$(grep -cvE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{3}Z (parent|priv|monitor)\[[0-9]+\] (debug|info|warning|fatal): ' "$WLOG")" 0
+	eq "$mode: every wrapper log line has time, process (the API client's too) and level" \
+	    "$(grep -cvE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{3}Z (parent|priv|monitor|api)\[[0-9]+\] (debug|info|warning|fatal): ' "$WLOG")" 0
 	check "$mode: lines of priv and of the monitor are in the log" \
 	    grep -q ' monitor\[.*final state written' "$WLOG"
 }

@@ -27,7 +27,7 @@ eq "a bare virtio_win name is found in the ISO domain" \
 eq "no drivers asked for: no VIRTIO_WIN" "$(virtio <<<"{$BASE}")" ""
 eq "install_drivers false: no VIRTIO_WIN" "$(virtio <<<"{$BASE,\"install_drivers\":false}")" ""
 
-eq "--checks" "$("$WRAPPER" --checks)" rhv-guest-tools
+eq "--checks" "$("$WRAPPER" --checks | tr '\n' ' ')" "rhv-guest-tools rhv-version "
 "$WRAPPER" --check-rhv-guest-tools >"$T/out" 2>/dev/null
 eq "--check-rhv-guest-tools with an ISO: exit 0" $? 0
 eq "--check-rhv-guest-tools prints the ISO" "$(cat "$T/out")" "$I/RHV-toolsSetup_4.10_1.iso"

@@ -25,7 +25,10 @@ static const struct tcase cases[] = {
 	{ "{\"cpu\": null, \"network\": null}", 1, 0, 1, 0, "" },
 	{ "{\"network\": 1048576}", 0, 0, 1, 1048576, "" },
 	{ "{\"cpu\": \"400%\"}", 1, 400, 0, 0, "" },	/* 4 CPUs */
-	{ "{\"cpu\": \"401%\"}", 0, 0, 0, 0, "cpu: expected" },
+	/* more than every CPU (4 here) is every CPU, as systemd has it */
+	{ "{\"cpu\": \"401%\"}", 1, 400, 0, 0, "" },
+	{ "{\"cpu\": \"6553600%\"}", 1, 400, 0, 0, "" },
+	{ "{\"cpu\": \"6553601%\"}", 0, 0, 0, 0, "cpu: expected" },
 	{ "{\"cpu\": \"0%\"}", 0, 0, 0, 0, "cpu: expected" },
 	{ "{\"cpu\": \"-5\"}", 0, 0, 0, 0, "cpu: expected" },
 	{ "{\"cpu\": \"+50\"}", 0, 0, 0, 0, "cpu: expected" },
@@ -40,7 +43,7 @@ static const struct tcase cases[] = {
 	{ "{\"cpu\": \"x\", \"network\": \"2048\"}", 0, 0, 1, 2048,
 	    "cpu: expected" },
 	{ "{\"cpu\": \"x\", \"network\": \"y\"}", 0, 0, 0, 0,
-	    "throttling file: cpu: expected a percentage from 1 to 400 (100 "
+	    "throttling file: cpu: expected a whole percentage from 1 up (100 "
 	    "per CPU), or unlimited; network: expected" },
 	{ "{\"memory\": \"1G\"}", 0, 0, 0, 0, "" },	/* unknown: ignored */
 	{ "{\"cpu\": \"50%\"", 0, 0, 0, 0, "not a JSON object" },
