@@ -59,7 +59,7 @@ cases=(
 "virtio_win: expected a string|{$base,\"virtio_win\":true}"
 "install_drivers: expected true or false|{$base,\"install_drivers\":1}"
 "throttling: expected an object|{$base,\"throttling\":\"50%\"}"
-"throttling: cpu: expected a percentage|{$base,\"throttling\":{\"cpu\":\"fast\"}}"
+"throttling: cpu: expected a whole percentage|{$base,\"throttling\":{\"cpu\":\"fast\"}}"
 "throttling: network: expected bytes per second|{$base,\"throttling\":{\"network\":-1}}"
 "luks_keys_vault: expected an absolute path|{$base,\"luks_keys_vault\":\"vault.json\"}"
 "source_disks[0]: longer than 1023 bytes|{$base,\"source_disks\":[\"$L1024\"]}"

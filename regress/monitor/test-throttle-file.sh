@@ -27,7 +27,7 @@ eq "valid file: limit not recorded as applied" "$(jget "$STATE" .throttling.cpu)
 # Bad values are named; the rest still goes to priv.
 printf '{"cpu": "lots", "network": "2048"}' >"$THR"
 check "bad cpu value: answered for network" wait_msg "network throttling is not available"
-check "bad cpu value: logged" grep -q 'cpu: expected a percentage' "$(jq -r .wrapper_log "$T/out")"
+check "bad cpu value: logged" grep -q 'cpu: expected a whole percentage' "$(jq -r .wrapper_log "$T/out")"
 
 # Not JSON.
 printf 'cpu=50' >"$THR"
