@@ -94,14 +94,6 @@ api_confine(const struct apiopts *o)
 	/* Not an https URL with a port: no TCP at all; the mode's own
 	 * parse says what is wrong with it. */
 	port = url_port(o->url);
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
-	(void)r;
-	(void)n;
-	(void)i;
-	(void)abi;
-	(void)port;
-	return 0;
-#else
 	add(r, &n, "/usr", 1);
 	add(r, &n, "/etc", 1);
 	add(r, &n, "/lib", 1);
@@ -110,11 +102,15 @@ api_confine(const struct apiopts *o)
 	add(r, &n, o->pwfile, 0);
 	add_dir_of(r, &n, o->state);
 	add_dir_of(r, &n, o->metadata);
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
+	(void)port;
+	abi = 0;
+#else
 	abi = landlock_confine(r, n, port);
+#endif
 	for (i = 0; i < n; i++)
 		close(r[i].fd);
 	if (abi == -1)
 		fatal("landlock");
 	return abi;
-#endif
 }

@@ -98,19 +98,31 @@ kube_users(struct run *r, char *err, size_t errlen)
 	return 0;
 }
 
-/* The site's log directory, or in a pod one of its own, made here. */
+/*
+ * The site's log directory, or in a pod one of its own, made here (by
+ * -n too, whose checks open it): 0755, as umask 077 would not have it.
+ */
 int
 kube_logdir(struct run *r, char *err, size_t errlen)
 {
+	int	fd = -1, rv = 0;
+
 	if (r->env.log_dir != r->env.log_dir_default)
 		return 0;
 	r->env.log_dir = KUBEVIRT_LOG_DIR;
-	if (mkdir(r->env.log_dir, 0755) == -1 && errno != EEXIST) {
+	if (mkdir(r->env.log_dir, 0755) == -1) {
+		if (errno == EEXIST)
+			return 0;
+		rv = -1;
+	} else if ((fd = open(r->env.log_dir, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1 || fchmod(fd, 0755) == -1)
+		rv = -1;
+	if (rv == -1)
 		snprintf(err, errlen, "log directory %s: %s", r->env.log_dir,
 		    strerror(errno));
-		return -1;
-	}
-	return 0;
+	if (fd != -1)
+		close(fd);
+	return rv;
 }
 
 /*

@@ -4,12 +4,14 @@
 # unshare): the files a conversion pod has, from the test's tree $T, then
 # the wrapper, exec'd, as the namespace's first process (PID 1), with the
 # environment Kubernetes gives a pod.
-#   pod.sh T WRAPPER API PORT [restricted]
-# "restricted": a pod without CAP_SETUID and CAP_SETGID.
+#   pod.sh T WRAPPER API PORT [restricted | dry-run]
+# "restricted": a pod without CAP_SETUID and CAP_SETGID; "dry-run": the
+# wrapper with -n.
 set -eu
 T=$1 WRAPPER=$2 API=$3 PORT=$4
-RESTRICT=
+RESTRICT= ARGS=
 [ "${5:-}" = restricted ] && RESTRICT="setpriv --bounding-set=-setuid,-setgid --inh-caps=-setuid,-setgid --"
+[ "${5:-}" = dry-run ] && ARGS=-n
 mount --make-rprivate /
 # What the pod sees; bind mounts, so that the test reads them afterwards.
 mount --bind "$T/data" /data
@@ -30,4 +32,4 @@ exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
     V2V_WRAPPER_VIRT_V2V="$T/virt-v2v" V2V_WRAPPER_API="$API" \
     ${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} \
     ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
-    $RESTRICT "$WRAPPER" </data/input/conversion.json
+    $RESTRICT "$WRAPPER" $ARGS </data/input/conversion.json

@@ -146,12 +146,25 @@ eq "success: merge patches only, with the token" \
     "$(jq -c 'select(.method == "PATCH") | [.type, .token]' "$T/api.rec" | sort -u)" \
     '["application/merge-patch+json",true]'
 eq "success: the metadata on the pod" "$(jq -r '.metadata.annotations.v2vConversionMetadata' "$T/pod.json")" "$METADATA"
+eq "success: the pod's log directory, made by the wrapper, is 0755" \
+    "$(stat -c %a "$T/varlog/virt-v2v-wrapper")" 755
 eq "success: the pod's other annotation is kept" "$(jq -r '.metadata.annotations.kept' "$T/pod.json")" "by the merge"
 check "success: the log says no vdsm was needed: the monitor as 65534" \
     bash -c '! grep -qi "vdsm" "$1"/varlog/virt-v2v-wrapper/*-wrapper.log' _ "$T"
 check "success: no secret left" bash -c '! ls -d "$1"/pod-run/virt-v2v-wrapper/*.private 2>/dev/null | grep -q .' _ "$T"
 check "success: the token is in no log, state or output" bash -c \
     '! grep -rqF -- "$(cat "$1/sa/token")" "$1/varlog" "$1/pod-run/virt-v2v-wrapper" "$1/stdout"' _ "$T"
+
+# --- -n in a pod: the argv, and no run's file made ---
+pod_start normal
+pod_fake --replay "$LOG" --rc 0
+pod_run dry-run
+eq "dry run: exit 0, Kubevirt's -o json" \
+    "$RC $(jq -c '.argv | index("-o") as $i | .[$i:$i+2]' "$T/stdout")" '0 ["-o","json"]'
+eq "dry run: only the log directory a run needs, 0755, and no log in it" \
+    "$(stat -c %a "$T/varlog/virt-v2v-wrapper") $(ls -A "$T/varlog/virt-v2v-wrapper" | wc -l)" "755 0"
+check "dry run: no run directory made" \
+    bash -c '! ls -d "$1"/pod-run/virt-v2v-wrapper/v2v-import-* 2>/dev/null | grep -q .' _ "$T"
 
 # --- an input that asks to daemonize: a pod's run stays in the foreground ---
 pod_start normal
