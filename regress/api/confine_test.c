@@ -122,7 +122,14 @@ child(int out, int port, int other)
 	o.pwfile = pw;
 	o.state = st;
 	o.metadata = meta;
-	r[P_ABI] = api_confine(&o);
+	memset(r, 0, sizeof(r));
+	/* Unconfined (no Landlock, or a sanitizer build): the probes below
+	 * would only show that, and the execve would replace us. */
+	if ((r[P_ABI] = api_confine(&o)) == 0) {
+		if (write(out, r, sizeof(r)) != sizeof(r))
+			_exit(2);
+		_exit(0);
+	}
 	r[P_CA] = opens("ca.pem", O_RDONLY);
 	r[P_PW] = opens("secrets/rhv_password", O_RDONLY);
 	r[P_STATE] = opens("run/state.json", O_RDONLY);
@@ -181,7 +188,8 @@ test_confined(void)
 	close(ls);
 	close(lo);
 	if (r[P_ABI] == 0) {
-		SKIP("the API client's confinement: no Landlock here");
+		SKIP("the API client's confinement: no Landlock here, or a "
+		    "sanitizer build (which keeps the file system)");
 		return;
 	}
 	CHECK(r[P_ABI] > 0, "confined by Landlock, ABI %d", r[P_ABI]);
