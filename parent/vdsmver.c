@@ -43,11 +43,10 @@ static int
 vercmp(const char *a, const char *b)
 {
 	unsigned long	x, y;
-	char		*ea, *eb;
 
 	while (*a != '\0' || *b != '\0') {
-		x = isdigit((unsigned char)*a) ? strtoul(a, &ea, 10) : 0;
-		y = isdigit((unsigned char)*b) ? strtoul(b, &eb, 10) : 0;
+		x = isdigit((unsigned char)*a) ? strtoul(a, NULL, 10) : 0;
+		y = isdigit((unsigned char)*b) ? strtoul(b, NULL, 10) : 0;
 		if (x != y)
 			return x < y ? -1 : 1;
 		a += strcspn(a, ".");
