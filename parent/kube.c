@@ -40,6 +40,16 @@ k8s_name(const char *s)
 }
 
 /*
+ * A container's first process: how a conversion pod's entrypoint runs
+ * the wrapper (exec, PID 1).  On a host, PID 1 is init.
+ */
+int
+kube_pod(void)
+{
+	return getpid() == 1;
+}
+
+/*
  * The pod's users.  virt-v2v runs as the caller (root in the pod, as
  * before).  The monitor and the API client run as the site's user where
  * it exists (vdsm on a host), else, as the pod's first process, as
@@ -50,16 +60,6 @@ k8s_name(const char *s)
  * switched, and without the API client, which would have no uid of its
  * own.
  */
-/*
- * A container's first process: how a conversion pod's entrypoint runs
- * the wrapper (exec, PID 1).  On a host, PID 1 is init.
- */
-int
-kube_pod(void)
-{
-	return getpid() == 1;
-}
-
 int
 kube_users(struct run *r, char *err, size_t errlen)
 {
